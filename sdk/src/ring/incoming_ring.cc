@@ -2,7 +2,7 @@
 // signalling rule.
 #include "vmbus/ring/incoming_ring.h"
 
-#include <atomic>
+#include <cstring>
 
 namespace vmbus {
 namespace {
@@ -31,7 +31,7 @@ Result<IncomingRing> IncomingRing::attach(RingMemory memory) {
   return IncomingRing(memory, read_index);
 }
 
-Result<PacketView> IncomingRing::peek() noexcept {
+Status IncomingRing::next_descriptor(PacketDescriptor& d) noexcept {
   std::uint32_t available = memory_.distance(next_read_, cached_write_);
   if (available == 0) {
     const std::uint32_t write = memory_.load_write_index();
@@ -44,15 +44,18 @@ Result<PacketView> IncomingRing::peek() noexcept {
   // (descriptor + trailer) is a broken writer, not a partial packet.
   if (available < kPacketDescriptorSize + kPacketTrailerSize) return Error{Errc::corrupt_length, next_read_};
 
-  PacketDescriptor d;
   memory_.copy_out(next_read_, &d, sizeof d);
   // DPDK rejects hlen < 2 or hlen > tlen; OpenVMM: length8 >= data_offset8 >= 2.
   if (d.offset8 < 2 || d.len8 < d.offset8) return Error{Errc::corrupt_length, next_read_};
-  const std::uint32_t size = packet_ring_size(d.len8);
-  if (size > available) return Error{Errc::corrupt_length, next_read_};
+  if (packet_ring_size(d.len8) > available) return Error{Errc::corrupt_length, next_read_};
   if (!known_type(d.type)) return Error{Errc::unknown_packet_type, d.type};
   if ((d.flags & ~kPacketKnownFlags) != 0) return Error{Errc::unknown_packet_flags, d.flags};
+  return {};
+}
 
+Result<PacketView> IncomingRing::peek() noexcept {
+  PacketDescriptor d;
+  if (Status s = next_descriptor(d); !s) return s.error();
   auto window = [this](std::uint32_t start, std::uint32_t len) {
     const std::uint32_t first = memory_.data_size() - start;
     const std::byte* data = memory_.data();
@@ -68,7 +71,7 @@ Result<PacketView> IncomingRing::peek() noexcept {
       .header = window(header_start, header_len),
       .payload = window(payload_start, payload_len),
       .ring_offset = next_read_,
-      .ring_size = size,
+      .ring_size = packet_ring_size(d.len8),
   };
 }
 
@@ -79,17 +82,18 @@ bool IncomingRing::consume(const PacketView& view) noexcept {
 }
 
 Result<IncomingPacket> IncomingRing::read(std::span<std::byte> buffer) noexcept {
-  auto view = peek();
-  if (!view) return view.error();
-  const PacketDescriptor& d = view->descriptor;
+  PacketDescriptor d;
+  if (Status s = next_descriptor(d); !s) return s.error();
   const std::uint32_t length = std::uint32_t{d.len8} * 8;
   if (buffer.size() < length) return Error{Errc::buffer_too_small, length};
 
-  memory_.copy_out(next_read_, buffer.data(), length);
-  // The peer may have rewritten the descriptor since we validated it: the copy
-  // carries the validated one (as hv_pkt_iter_first fixes len8/offset8).
+  // The copy carries the validated descriptor, not whatever the peer may have
+  // rewritten since (as hv_pkt_iter_first fixes len8/offset8 in its copy);
+  // the rest of the packet is fetched exactly once.
   std::memcpy(buffer.data(), &d, sizeof d);
-  next_read_ = memory_.advance(next_read_, view->ring_size);
+  memory_.copy_out(memory_.advance(next_read_, kPacketDescriptorSize), buffer.data() + kPacketDescriptorSize,
+                   length - kPacketDescriptorSize);
+  next_read_ = memory_.advance(next_read_, packet_ring_size(d.len8));
 
   const std::uint32_t offset = std::uint32_t{d.offset8} * 8;
   return IncomingPacket{
@@ -104,15 +108,16 @@ Result<IncomingPacket> IncomingRing::read(std::span<std::byte> buffer) noexcept 
 bool IncomingRing::commit() noexcept {
   if (next_read_ == committed_read_) return false;
   const std::uint32_t bytes_read = memory_.distance(committed_read_, next_read_);
-  // Release: our reads of the packets finish before the writer may reuse them.
-  memory_.store_read_index(next_read_);
+  // Our reads of the packets finish before the writer may reuse the space;
+  // seq_cst because a full barrier separates this store from the load of
+  // pending_send_sz below (hv_pkt_iter_close: virt_mb).
+  memory_.store_read_index(next_read_, std::memory_order_seq_cst);
   committed_read_ = next_read_;
 
   // hv_pkt_iter_close: only a ring advertising feat_pending_send_sz, only if
-  // the writer asked (pending_send_sz != 0), read after a full barrier.
+  // the writer asked (pending_send_sz != 0).
   if ((memory_.load_feature_bits() & kRingFeaturePendingSendSize) == 0) return false;
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  const std::uint32_t pending = memory_.load_pending_send_size();
+  const std::uint32_t pending = memory_.load_pending_send_size(std::memory_order_seq_cst);
   if (pending == 0) return false;
   const std::uint32_t write = memory_.load_write_index();
   if (!memory_.valid_index(write)) return false;  // the next read() reports it
@@ -126,11 +131,15 @@ bool IncomingRing::commit() noexcept {
 }
 
 bool IncomingRing::unmask_interrupts() noexcept {
-  memory_.store_interrupt_mask(0);
-  // The writer reads the mask after publishing (hv_signal_on_write); this
-  // barrier pairs with its own so one of us sees the other.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  return memory_.load_write_index() != next_read_;
+  // The writer reads the mask after publishing (hv_signal_on_write); a full
+  // barrier between our store and our re-check (seq_cst both) makes sure one
+  // of us sees the other.
+  memory_.store_interrupt_mask(0, std::memory_order_seq_cst);
+  const bool unread = memory_.load_write_index(std::memory_order_seq_cst) != next_read_;
+  // The writer decides to signal from the published read_index: with reads
+  // not yet committed it would never see the ring as emptied, and a reader
+  // that slept now would sleep through new data. Not safe to sleep either.
+  return unread || next_read_ != committed_read_;
 }
 
 }  // namespace vmbus

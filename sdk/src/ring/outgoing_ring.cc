@@ -1,7 +1,8 @@
 // OutgoingRing: staged writes and Linux's write-side signalling rule.
 #include "vmbus/ring/outgoing_ring.h"
 
-#include <atomic>
+#include <cstdint>
+#include <cstring>
 
 namespace vmbus {
 
@@ -14,10 +15,6 @@ Result<OutgoingRing> OutgoingRing::attach(RingMemory memory) {
 }
 
 Result<std::uint32_t> OutgoingRing::free_for(std::uint32_t needed) noexcept {
-  // hv_get_bytes_to_write, from our cursor: read == write means empty.
-  auto free_from = [this](std::uint32_t read) {
-    return read > next_write_ ? read - next_write_ : memory_.data_size() - (next_write_ - read);
-  };
   std::uint32_t free = free_from(cached_read_);
   if (free > needed) return free;
   const std::uint32_t read = memory_.load_read_index();
@@ -60,10 +57,35 @@ Status OutgoingRing::write(const OutgoingPacket& packet) noexcept {
   };
   // hv_ringbuffer_write: the trailer records where this packet started.
   const std::uint64_t trailer = std::uint64_t{next_write_} << 32;
+  const std::uint32_t start = next_write_;
+  const std::uint32_t data_size = memory_.data_size();
+
+  if (start + total <= data_size) {
+    // Fast path, every packet but at most one per lap: no wrap, one pointer.
+    std::byte* const packet_start = memory_.data() + start;
+    std::memcpy(packet_start, &descriptor, sizeof descriptor);
+    if (header_size != 0) std::memcpy(packet_start + sizeof descriptor, packet.header.data(), header_size);
+    // Zero the last word first when there is padding (then length - 8 >= offset);
+    // the payload overwrites whatever part of that word is its own.
+    if (length != offset + payload) {
+      const std::uint64_t zero = 0;
+      std::memcpy(packet_start + length - 8, &zero, sizeof zero);
+    }
+    std::byte* at = packet_start + offset;
+    for (std::uint8_t i = 0; i < packet.payload_parts; ++i) {
+      const std::span<const std::byte> part = packet.payload[i];
+      if (!part.empty()) std::memcpy(at, part.data(), part.size());
+      at += part.size();
+    }
+    std::memcpy(packet_start + length, &trailer, sizeof trailer);
+    next_write_ = start + total == data_size ? 0 : start + total;
+    return {};
+  }
+
+  // The packet wraps: copy piece by piece, splitting at the end.
   static constexpr std::byte kZeros[8]{};
   const std::uint32_t padding = static_cast<std::uint32_t>(length - offset - payload);
-
-  std::uint32_t at = next_write_;
+  std::uint32_t at = start;
   auto put = [&](const void* src, std::size_t n) {
     memory_.copy_in(at, src, static_cast<std::uint32_t>(n));
     at = memory_.advance(at, static_cast<std::uint32_t>(n));
@@ -82,24 +104,30 @@ Status OutgoingRing::write(const OutgoingPacket& packet) noexcept {
 bool OutgoingRing::commit() noexcept {
   if (next_write_ == committed_write_) return false;
   const std::uint32_t old_write = committed_write_;
-  // Release: the packets' bytes are visible before the index that covers them.
-  memory_.store_write_index(next_write_);
+  // Publish, then a full barrier before reading the reader's mask and index
+  // (hv_signal_on_write: virt_mb): seq_cst store and loads.
+  memory_.store_write_index(next_write_, std::memory_order_seq_cst);
   committed_write_ = next_write_;
-  // hv_signal_on_write: full barrier, then the reader's mask, then its index.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (memory_.load_interrupt_mask() != 0) return false;
+  if (memory_.load_interrupt_mask(std::memory_order_seq_cst) != 0) return false;
   // Signal only on empty -> non-empty: the reader had consumed up to where
   // this batch began. Any other value (even a corrupt one) means no signal.
-  return memory_.load_read_index() == old_write;
+  return memory_.load_read_index(std::memory_order_seq_cst) == old_write;
 }
 
 bool OutgoingRing::request_space_signal(std::uint32_t bytes) noexcept {
-  memory_.store_pending_send_size(bytes);
+  // The reader counts free space from the published write_index, which does
+  // not include packets staged since the last commit: ask for those too, or
+  // its signal would come too early or never.
+  const std::uint64_t pending = std::uint64_t{bytes} + uncommitted_bytes();
+  memory_.store_pending_send_size(static_cast<std::uint32_t>(pending > UINT32_MAX ? UINT32_MAX : pending),
+                                  std::memory_order_seq_cst);
   // The reader may have freed the room between our failed write and the
-  // store above without seeing the request: re-check after a full barrier.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  auto free = free_for(memory_.data_size());
-  return free && *free > bytes;
+  // store above without seeing the request: re-check after a full barrier
+  // (a seq_cst load of read_index).
+  const std::uint32_t read = memory_.load_read_index(std::memory_order_seq_cst);
+  if (!memory_.valid_index(read)) return false;
+  cached_read_ = read;
+  return free_from(read) > bytes;
 }
 
 }  // namespace vmbus

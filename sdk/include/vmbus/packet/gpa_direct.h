@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <span>
 
 #include "vmbus/packet/incoming_packet.h"
@@ -122,10 +123,22 @@ class GpaDirectPacket {
 
   std::uint32_t range_count() const noexcept { return count_; }
 
+  // An input iterator over the ranges; each GpaRange is read on dereference.
   class Iterator {
    public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = GpaRange;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = GpaRange;
+
     GpaRange operator*() const noexcept;
     Iterator& operator++() noexcept;
+    Iterator operator++(int) noexcept {
+      Iterator before = *this;
+      ++*this;
+      return before;
+    }
     bool operator==(const Iterator& o) const noexcept { return left_ == o.left_; }
 
    private:

@@ -42,7 +42,9 @@
 
 namespace vmbus {
 
-class IncomingRing {
+// alignas(64): a channel holds one ring of each direction, used by different
+// threads; their cursors change on every packet and must not share a line.
+class alignas(64) IncomingRing {
  public:
   // Starts reading at the published read_index. Fails with corrupt_index if
   // read_index is not a valid index (initialize a new ring first).
@@ -75,7 +77,9 @@ class IncomingRing {
 
   void mask_interrupts() noexcept { memory_.store_interrupt_mask(1); }
   // Clears the mask, then re-checks after a full barrier: true means data is
-  // waiting and the caller must poll again rather than sleep.
+  // waiting and the caller must poll again rather than sleep. Also true
+  // while reads are uncommitted: commit() first, or the writer (which looks
+  // at the published read_index) would never signal.
   [[nodiscard]] bool unmask_interrupts() noexcept;
 
   // Bytes read but not yet committed.
@@ -85,6 +89,9 @@ class IncomingRing {
  private:
   IncomingRing(RingMemory memory, std::uint32_t read_index) noexcept
       : memory_(memory), committed_read_(read_index), next_read_(read_index), cached_write_(read_index) {}
+
+  // Validates the packet at the cursor (see the file comment) into `d`.
+  Status next_descriptor(PacketDescriptor& d) noexcept;
 
   RingMemory memory_;
   std::uint32_t committed_read_;  // our published read_index (never re-read from shared memory)

@@ -30,7 +30,9 @@
 
 namespace vmbus {
 
-class OutgoingRing {
+// alignas(64): a channel holds one ring of each direction, used by different
+// threads; their cursors change on every packet and must not share a line.
+class alignas(64) OutgoingRing {
  public:
   // Starts writing at the published write_index. Fails with corrupt_index if
   // write_index or read_index is not a valid index (initialize a new ring first).
@@ -58,7 +60,8 @@ class OutgoingRing {
   // Blocking on a full ring: ask the reader to signal once `bytes` are free
   // (pending_send_sz; honoured by readers since feat_pending_send_sz). Returns
   // true if that room is already free, re-checked after a full barrier, in
-  // which case the caller retries instead of waiting. Call
+  // which case the caller retries instead of waiting. Packets staged but not
+  // committed count on top of `bytes` (the reader cannot see them). Call
   // cancel_space_signal() once the packet went through.
   bool request_space_signal(std::uint32_t bytes) noexcept;
   void cancel_space_signal() noexcept { memory_.store_pending_send_size(0); }
@@ -74,6 +77,11 @@ class OutgoingRing {
   OutgoingRing(RingMemory memory, std::uint32_t write_index, std::uint32_t read_index) noexcept
       : memory_(memory), committed_write_(write_index), next_write_(write_index), cached_read_(read_index) {}
 
+  // hv_get_bytes_to_write, from our cursor to the reader's `read` index
+  // (read == write means empty).
+  std::uint32_t free_from(std::uint32_t read) const noexcept {
+    return read > next_write_ ? read - next_write_ : memory_.data_size() - (next_write_ - read);
+  }
   // Free bytes from the cursor up to the reader, with the reader's index as of
   // the last reload; reloads (and validates) only when the cache says no room.
   Result<std::uint32_t> free_for(std::uint32_t needed) noexcept;
