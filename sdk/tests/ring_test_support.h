@@ -66,15 +66,9 @@ class TestRing {
 
   // Attaches a fresh OutgoingRing and IncomingRing at the published indices.
   ::testing::AssertionResult attach() {
-    tx_.reset();
     rx_.reset();
-    auto tx = OutgoingRing::attach(memory_);
-    if (!tx) return ::testing::AssertionFailure() << "OutgoingRing::attach: " << tx.error().message();
-    auto rx = IncomingRing::attach(memory_);
-    if (!rx) return ::testing::AssertionFailure() << "IncomingRing::attach: " << rx.error().message();
-    tx_.emplace(*tx);
-    rx_.emplace(*rx);
-    return ::testing::AssertionSuccess();
+    if (auto writer = attach_writer(); !writer) return writer;
+    return attach_reader();
   }
   ::testing::AssertionResult attach_writer() {
     tx_.reset();
