@@ -17,6 +17,8 @@ const char* describe(Errc code) noexcept {
     case Errc::invalid_argument: return "invalid argument";
     case Errc::too_many_pages: return "too many pages (the limit is 32)";
     case Errc::packet_too_large: return "packet too large for the ring";
+    case Errc::rescinded: return "device rescinded by the host";
+    case Errc::io_error: return "device I/O error";
   }
   return "unknown vmbus error";
 }
@@ -33,6 +35,7 @@ const char* detail_label(Errc code) noexcept {
     case Errc::malformed_packet: return "at";
     case Errc::too_many_pages: return "pages";
     case Errc::packet_too_large: return "bytes";
+    case Errc::io_error: return "errno";
     default: return nullptr;
   }
 }

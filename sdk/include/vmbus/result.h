@@ -12,6 +12,7 @@
 //   - corruption (`corrupt_*`, `unknown_packet_*`, `malformed_packet`): the
 //     peer broke the protocol; the channel should be torn down.
 //   - caller mistakes (`invalid_argument`, `too_many_pages`, `packet_too_large`).
+//   - the device (`rescinded`, `io_error`): it is gone or its system calls fail.
 //
 // Usage:
 //   vmbus::Result<vmbus::IncomingPacket> r = rx.read(buffer);
@@ -46,10 +47,13 @@ enum class Errc : std::uint8_t {
   invalid_argument,  // detail = a hint, see the function's comment
   too_many_pages,    // more than 32 page buffers; detail = pages asked for
   packet_too_large,  // can never fit the ring or a u16 len8; detail = bytes
+  // The device.
+  rescinded,  // the host took the device away (uio: EIO); detail = 0
+  io_error,   // a system call on the device failed; detail = errno
 };
 
 // The family an error belongs to; see the file comment.
-enum class ErrorFamily : std::uint8_t { flow_control, corruption, caller };
+enum class ErrorFamily : std::uint8_t { flow_control, corruption, caller, device };
 
 constexpr ErrorFamily family_of(Errc code) noexcept {
   switch (code) {
@@ -63,6 +67,9 @@ constexpr ErrorFamily family_of(Errc code) noexcept {
     case Errc::unknown_packet_flags:
     case Errc::malformed_packet:
       return ErrorFamily::corruption;
+    case Errc::rescinded:
+    case Errc::io_error:
+      return ErrorFamily::device;
     default:
       return ErrorFamily::caller;
   }

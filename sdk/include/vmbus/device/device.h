@@ -1,0 +1,128 @@
+// File: vmbus/device/device.h
+//
+// An open VMBus device: its memory mapped, its channels ready to use, its
+// interrupts and rescind turned into something a loop can wait on. Built from
+// what discovery found (vmbus/device/device_info.h); the device must already
+// be bound to uio_hv_generic (vmbus claim). Whether the node is the kernel's
+// /dev/uioN or an hvsim endpoint is detected; nothing here depends on it.
+//
+// Open maps every uio map with the size sysfs gives (never a constant),
+// splits map 0 into the primary channel's TX ring (+0) and RX ring
+// (+ring_size), and signals through the int page (+2048) and monitor page
+// when the channel has a monitor id, through irqcontrol otherwise.
+// Subchannels are mapped on request from their sysfs ring files, waiting for
+// them to appear (inotify; they come late).
+//
+// Interrupts: one fd per device (uio delivers every channel's interrupt on
+// the primary's fd, d062463edf17). Either put event_fd() in an epoll set and
+// call take_interrupts() when it is readable, or block in wait(timeout).
+//
+// Rescind: the node fails with EIO (Errc::rescinded from wait() and
+// take_interrupts()), or the device's sysfs directory goes away
+// (check_rescinded()). Every channel is then marked rescinded: sends fail,
+// receives drain what is left and then fail. Nothing crashes or hangs;
+// destroying the Device releases every map and fd.
+//
+// Usage:
+//   for (const vmbus::DeviceInfo& info : vmbus::discover(root)) {
+//     if (info.owner != vmbus::DeviceOwner::uio_hv_generic) continue;
+//     std::unique_ptr<vmbus::Device> dev = vmbus::Device::open(info);  // throws DeviceError
+//     vmbus::Channel& ch = dev->channel(0);
+//     ch.send_inband(hello, 1, true);
+//     vmbus::Result<std::uint32_t> n = dev->wait(std::chrono::milliseconds(100));
+//     if (!n && n.error().code == vmbus::Errc::rescinded) return;
+//     vmbus::Channel& sub = dev->open_subchannel(relid, std::chrono::seconds(10));
+//   }
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "vmbus/backing/device_backing.h"
+#include "vmbus/channel/channel.h"
+#include "vmbus/device/device_info.h"
+#include "vmbus/result.h"
+
+namespace vmbus {
+
+struct DeviceOptions {
+  // Map recv:<gpadl> and send:<gpadl> (maps 3 and 4, NIC devices only) when
+  // present. 47 MiB of address space a non-NIC driver does not need.
+  bool map_shared_buffers = true;
+};
+
+// A buffer the kernel shared with the host through a GPADL (maps 3 and 4).
+struct SharedBuffer {
+  std::span<std::byte> memory;
+  std::uint32_t gpadl = 0;  // from the map's name, "recv:<gpadl>": for NVSP RXBUF_CONN / CHIM_CONN
+};
+
+class Device {
+ public:
+  // Channels per device: the primary plus up to 63 subchannels (DPDK
+  // VMBUS_MAX_CHANNELS is 64; netvsc offers at most 64 queues).
+  static constexpr std::uint32_t kMaxChannels = 64;
+
+  // Throws DeviceError naming the sysfs file or node and what was expected:
+  // not owned by uio_hv_generic (claim it first), no uio node, fewer than 3
+  // maps, a map name or size uio_hv_generic would not produce, the node
+  // missing or not accessible, corrupt ring headers.
+  static std::unique_ptr<Device> open(const DeviceInfo& info, DeviceOptions options = {});
+  ~Device();
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  // 0 is the primary channel; subchannels follow in the order opened.
+  // Throws std::out_of_range past channel_count(). References stay valid for
+  // the Device's lifetime.
+  Channel& channel(std::uint32_t index);
+  std::uint32_t channel_count() const noexcept;
+  // The open channel with this relid, or nullptr.
+  Channel* find_channel(std::uint32_t relid) noexcept;
+
+  // Maps subchannel `relid` (from the host's offer, e.g. after NVSP
+  // SUBCH_REQ), waiting up to `timeout` for <device>/channels/<relid>/ring.
+  // Returns the existing channel if it is already open. Throws DeviceError:
+  // timeout, ring file size or permission, device rescinded, too many channels.
+  // Set-up only: not concurrently with channel() on other threads.
+  Channel& open_subchannel(std::uint32_t relid, std::chrono::milliseconds timeout);
+
+  // Readable when interrupts are pending or the device was rescinded.
+  int event_fd() const noexcept;
+  // After event_fd() polled readable: the interrupts since the last call
+  // (counted on channel(0)), 0 if none. Errors: rescinded (every channel is
+  // marked), io_error.
+  Result<std::uint32_t> take_interrupts() noexcept;
+  // Blocks up to `timeout` for an interrupt or a rescind. Returns the
+  // interrupts seen, 0 on timeout (or a wake-up with nothing to count: poll
+  // the channels anyway). On timeout it also checks the sysfs directory, so a
+  // rescind that only removed files is noticed. Errors: rescinded, io_error.
+  Result<std::uint32_t> wait(std::chrono::milliseconds timeout) noexcept;
+
+  // True once the host rescinded the device (seen by wait/take_interrupts/check).
+  bool rescinded() const noexcept;
+  // Looks at sysfs: the device directory gone means the device was rescinded;
+  // a subchannel's channels/<relid> directory gone, that subchannel. Marks
+  // what it finds. Returns rescinded().
+  bool check_rescinded() noexcept;
+
+  std::optional<SharedBuffer> recv_buffer() const noexcept;
+  std::optional<SharedBuffer> send_buffer() const noexcept;
+
+  const DeviceInfo& info() const noexcept;
+  // "uio /dev/uio0" or "hvsim endpoint /tmp/sim/dev/uio0".
+  std::string describe() const;
+
+ private:
+  struct State;
+  explicit Device(std::unique_ptr<State> state) noexcept;
+  void mark_all_rescinded() noexcept;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace vmbus
