@@ -1,0 +1,119 @@
+// File: hvsim/config.h
+//
+// What hvsim offers: the devices (class, instance, relid, monitor id, ring
+// size, which device host serves them, which driver they start bound to) and
+// the host's timing. Read from JSON (`hvsim --config FILE`, `hvsim ctl offer
+// '{...}'`) or built in code; `default_config()` models an Azure VM.
+//
+// Two stages: a DeviceConfig is what the user wrote (anything may be left
+// out); resolve() turns it into a DeviceSpec with every value decided
+// (random instance, next free relid and monitor id, the kernel's ring size for
+// the class, the class's default host) and checks it against the devices
+// already offered. Every error is a ConfigError whose text names the device
+// and the field.
+//
+// JSON, one device (every key but "class" is optional):
+//   {"name": "eth0", "class": "network" | "<guid>", "instance": "<guid>",
+//    "relid": 16, "monitor_id": 3 | null | "auto", "ring_size": 2101248,
+//    "host": "echo" | "silent", "driver": "auto" | "none" | "hv_netvsc" |
+//    "hv_utils" | "uio_hv_generic", "driver_override": "uio_hv_generic",
+//    "cpu": 0}
+// The file: {"monitor_latency_us": 50, "counter_refresh_ms": 100, "devices": [...]}
+//
+// Usage:
+//   hvsim::SimConfig config = path.empty() ? hvsim::default_config() : hvsim::load_config(path);
+//   hvsim::DeviceSpec spec = hvsim::resolve(hvsim::parse_device(json, "ctl offer"), offered);
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hvsim/device_class.h"
+#include "hvsim/guid.h"
+
+namespace hvsim {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The guest->host event bitmap (int_page + 2048) holds relids 0..16383;
+// relid 0 is never offered (it names no channel).
+inline constexpr std::uint32_t kMaxRelid = 2048 * 8 - 1;
+// hv_monitor_page: 4 trigger groups of 32.
+inline constexpr std::uint32_t kMaxMonitorId = 127;
+// The monitor page's latency field is a u16 of 100 ns units.
+inline constexpr std::uint32_t kMaxMonitorLatencyUs = 6553;
+
+struct DeviceConfig {
+  std::string name;                          // "" = "<class name><relid>"
+  Guid class_id;
+  std::optional<Guid> instance;              // nullopt = random
+  std::optional<std::uint32_t> relid;        // nullopt = one above the highest offered
+  std::optional<bool> monitored;             // nullopt = the class's default
+  std::optional<std::uint8_t> monitor_id;    // monitored and nullopt = lowest free
+  std::optional<std::uint64_t> ring_size;    // bytes per direction; nullopt = the kernel's
+  std::string host;                          // "" = the class's default
+  std::string driver = "auto";               // auto | none | a driver in kDrivers
+  std::string driver_override;               // "" = none ("(null)")
+  std::uint32_t cpu = 0;                     // target VP (channels/<relid>/cpu)
+};
+
+// A device with every value decided.
+struct DeviceSpec {
+  std::string name;
+  Guid class_id;
+  Guid instance;
+  std::uint32_t relid = 0;
+  std::optional<std::uint8_t> monitor_id;  // nullopt: not monitored (signals via irqcontrol)
+  std::uint64_t ring_size = 0;             // per direction, header page included
+  std::string host;
+  std::string driver;                      // auto | none | a driver name
+  std::string driver_override;
+  std::uint32_t cpu = 0;
+
+  const DeviceClass& device_class() const { return class_of(class_id); }
+};
+
+struct SimConfig {
+  // Default scan latency of monitored channels, written into the monitor
+  // page's latency[][] at offer (the guest may change it, as DPDK's
+  // rte_vmbus_set_latency does). 50 us is netvsc's; 0 = busy poll.
+  std::uint32_t monitor_latency_us = 50;
+  // How often the dynamic sysfs files (read_avail, interrupts, ...) are rewritten.
+  std::uint32_t counter_refresh_ms = 100;
+  std::vector<DeviceConfig> devices;
+};
+
+// The Azure VM hvsim offers by default: a synthetic NIC bound to hv_netvsc
+// (monitored), KVP bound to hv_utils, heartbeat, shutdown and timesync bound
+// to nothing, and the echo test device bound to nothing (monitored, relid and
+// monitor id in the second group, so both second words get exercised).
+SimConfig default_config();
+
+// Parsers: `where` names the source in error messages ("config /x.json",
+// "ctl offer"). Unknown keys are errors (they are usually typos).
+SimConfig parse_config(const nlohmann::json& json, std::string_view where);
+SimConfig load_config(const std::filesystem::path& path);
+DeviceConfig parse_device(const nlohmann::json& json, std::string_view where);
+// `ctl offer CLASS [INSTANCE]`: the class by name or GUID.
+DeviceConfig device_from_class(std::string_view class_name_or_guid, std::string_view instance = {});
+
+// Decides every open value and checks the result against `offered` (unique
+// name, instance, relid and monitor id; sizes and ranges). Throws ConfigError.
+DeviceSpec resolve(const DeviceConfig& device, const std::vector<DeviceSpec>& offered);
+// Resolves a whole config in order; throws ConfigError naming the device.
+std::vector<DeviceSpec> resolve_all(const SimConfig& config);
+
+nlohmann::json to_json(const DeviceConfig& device);
+nlohmann::json to_json(const SimConfig& config);
+nlohmann::json to_json(const DeviceSpec& spec);
+
+}  // namespace hvsim
