@@ -1,0 +1,185 @@
+// File: tests/integration/hvsim_process.h
+//
+// The real hvsim binary as a separate process for integration tests: the test
+// process is the guest. HvsimProcess fork+execs `hvsim --root <unique dir
+// under /dev/shm> [--monitor-latency-us N]`, waits (up to 10 s) for
+// <root>/hvsim.ctl, runs `hvsim ctl --root R ... --json` and parses what it
+// prints, and on destruction sends SIGTERM, reaps the process and removes the
+// root if hvsim left anything behind.
+//
+// Usage:
+//   HvsimProcess sim;                       // throws std::runtime_error with hvsim's log
+//   vmbus::SysfsRoot root = sim.sysfs();    // <root>/sys, nodes in <root>/dev
+//   nlohmann::json list = sim.ctl({"list"});
+//   for (const auto& d : list["devices"]) ...
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "vmbus/device/sysfs.h"
+
+namespace vmbus_it {
+
+class HvsimProcess {
+ public:
+  struct Options {
+    std::optional<unsigned> monitor_latency_us;
+  };
+
+  HvsimProcess() : HvsimProcess(Options{}) {}
+  explicit HvsimProcess(const Options& options) {
+    static std::atomic<unsigned> counter{0};
+    const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    root_ = std::filesystem::path("/dev/shm") / ("vmbus-it-" + tag);
+    log_ = std::filesystem::temp_directory_path() / ("vmbus-it-hvsim-" + tag + ".log");
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+
+    std::vector<std::string> args = {HVSIM_BINARY, "--root", root_.string()};
+    if (options.monitor_latency_us) {
+      args.push_back("--monitor-latency-us");
+      args.push_back(std::to_string(*options.monitor_latency_us));
+    }
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
+      ::execv(HVSIM_BINARY, argv.data());
+      ::_exit(127);
+    }
+
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!std::filesystem::exists(control_socket())) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        throw std::runtime_error("hvsim --root " + root_.string() + " exited before " +
+                                 control_socket().string() + " appeared (status " + std::to_string(status) +
+                                 "); its log:\n" + log());
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        stop();
+        throw std::runtime_error("hvsim --root " + root_.string() + ": " + control_socket().string() +
+                                 " did not appear within 10 s; its log:\n" + log());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  ~HvsimProcess() {
+    stop();
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+    std::filesystem::remove(log_, ec);
+  }
+
+  HvsimProcess(const HvsimProcess&) = delete;
+  HvsimProcess& operator=(const HvsimProcess&) = delete;
+
+  const std::filesystem::path& root() const noexcept { return root_; }
+  std::filesystem::path control_socket() const { return root_ / "hvsim.ctl"; }
+  // The guest's view: <root>/sys, device nodes in <root>/dev.
+  vmbus::SysfsRoot sysfs() const { return vmbus::SysfsRoot(root_ / "sys"); }
+  pid_t pid() const noexcept { return pid_; }
+
+  // What hvsim printed so far.
+  std::string log() const {
+    std::ifstream in(log_);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  // `hvsim ctl --root R <args...> --json`: the JSON it prints. Throws
+  // std::runtime_error with the exit status and output if it fails.
+  nlohmann::json ctl(const std::vector<std::string>& args) const {
+    std::string command = quote(HVSIM_BINARY) + " ctl --root " + quote(root_.string());
+    for (const std::string& a : args) command += " " + quote(a);
+    command += " --json 2>&1";
+    FILE* p = ::popen(command.c_str(), "r");
+    if (p == nullptr) throw std::runtime_error("popen failed: " + command);
+    std::string out;
+    char buffer[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) out.append(buffer, n);
+    const int status = ::pclose(p);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      throw std::runtime_error(command + " failed (status " + std::to_string(status) + "): " + out);
+    }
+    try {
+      return nlohmann::json::parse(out);
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(command + " printed something else than JSON (" + e.what() + "): " + out);
+    }
+  }
+
+  // The device entry `name` (or instance) from `ctl list`.
+  nlohmann::json device(const std::string& name) const {
+    nlohmann::json list = ctl({"list", name});
+    const nlohmann::json& devices = list.at("devices");
+    if (devices.size() != 1) throw std::runtime_error("ctl list " + name + ": not one device: " + list.dump());
+    return devices[0];
+  }
+
+ private:
+  static std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) {
+      if (c == '\'') {
+        q += "'\\''";
+      } else {
+        q += c;
+      }
+    }
+    return q + "'";
+  }
+
+  void stop() noexcept {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    // Give it time to clean its tree up; SIGKILL if it hangs.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+  }
+
+  std::filesystem::path root_;
+  std::filesystem::path log_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace vmbus_it
