@@ -73,7 +73,7 @@ DeviceConfig make(std::string name, std::string_view class_name, std::string_vie
                   std::optional<std::uint8_t> monitor_id, std::string driver) {
   DeviceConfig d;
   d.name = std::move(name);
-  d.class_id = *Guid::parse(find_class(class_name)->guid);
+  d.class_id = find_class(class_name)->guid();
   d.instance = Guid::parse(instance);
   d.relid = relid;
   d.monitored = monitor_id.has_value();
@@ -112,7 +112,7 @@ DeviceConfig parse_device(const json& j, std::string_view where_in) {
     } else if (key == "class") {
       const std::string s = get_string(v, where, key);
       if (const DeviceClass* c = find_class(s)) {
-        d.class_id = *Guid::parse(c->guid);
+        d.class_id = c->guid();
       } else if (auto g = Guid::parse(s)) {
         d.class_id = *g;
       } else {
@@ -207,7 +207,7 @@ DeviceSpec resolve(const DeviceConfig& d, const std::vector<DeviceSpec>& offered
   const DeviceClass& cls = class_of(d.class_id);
   DeviceSpec s;
   s.class_id = d.class_id;
-  s.instance = d.instance.value_or(Guid::random());
+  s.instance = d.instance.value_or(random_guid());
   if (d.relid) {
     s.relid = *d.relid;
   } else {

@@ -1,4 +1,5 @@
-// The device class table (include/linux/hyperv.h, drivers/hv/channel_mgmt.c).
+// hvsim's per-class facts (drivers/hv/channel_mgmt.c vmbus_devs[], the
+// drivers' id tables); names and GUIDs come from the SDK's class table.
 #include "hvsim/device_class.h"
 
 namespace hvsim {
@@ -12,42 +13,45 @@ enum : std::uint16_t {
 
 // pref_ring_size: only HV_FCOPY (0x4000) and HV_UNKNOWN (0x11000) set one.
 constexpr DeviceClass kClasses[] = {
-    {"network", kNicClassGuid, "Synthetic network adapter", kDriverNetvsc, 0, HV_NIC, true, true, "echo"},
-    {"kvp", "a9a0f4e7-5a45-4d96-b827-8a841e8c03e6", "Data Exchange", kDriverUtils, 0, HV_KVP, false, false, "silent"},
-    {"heartbeat", "57164f39-9115-4e78-ab55-382f3bd5422d", "Heartbeat", kDriverUtils, 0, HV_HB, false, false, "silent"},
-    {"shutdown", "0e0b6031-5213-4934-818b-38d90ced39db", "Operating system shutdown", kDriverUtils, 0, HV_SHUTDOWN, false, false, "silent"},
-    {"timesync", "9527e630-d0ae-497b-adce-e80ab0175caf", "Time Synchronization", kDriverUtils, 0, HV_TS, false, false, "silent"},
-    {"vss", "35fa2e29-ea23-4236-96ae-3a6ebacba440", "VSS (Backup/Restore)", kDriverUtils, 0, HV_BACKUP, false, false, "silent"},
-    {"fcopy", "34d14be3-dee4-41c8-9ae7-6b174977c192", "Guest services (file copy)", "", 0x4000, HV_FCOPY, false, false, "silent"},
-    {"scsi", "ba6163d9-04a1-4d29-b605-72e2ffb1dc7f", "Synthetic SCSI Controller", "", 0, HV_SCSI, true, false, "silent"},
-    {"ide", "32412632-86cb-44a2-9b5c-50d1417354f5", "Synthetic IDE Controller", "", 0, HV_IDE, true, false, "silent"},
-    {"balloon", "525074dc-8985-46e2-8057-a307dc18a502", "Dynamic Memory", "", 0, HV_DM, false, false, "silent"},
-    {"video", "da0a7802-e377-4aac-8e77-0558eb1073f8", "Synthetic framebuffer adapter", "", 0, HV_FB, false, false, "silent"},
-    {"keyboard", "f912ad6d-2b17-48ea-bd65-f927a61c7684", "Synthetic keyboard", "", 0, HV_KBD, false, false, "silent"},
-    {"mouse", "cfa8b69e-5b4a-4cc0-b98b-8ba1a1f3f95a", "Synthetic mouse", "", 0, HV_MOUSE, false, false, "silent"},
-    {"echo", kEchoClassGuid, "hvsim echo test device", "", 0x11000, HV_UNKNOWN, false, false, "echo"},
+    {"network", kDriverNetvsc, 0, HV_NIC, true, true, "echo"},
+    {"kvp", kDriverUtils, 0, HV_KVP, false, false, "silent"},
+    {"heartbeat", kDriverUtils, 0, HV_HB, false, false, "silent"},
+    {"shutdown", kDriverUtils, 0, HV_SHUTDOWN, false, false, "silent"},
+    {"timesync", kDriverUtils, 0, HV_TS, false, false, "silent"},
+    {"vss", kDriverUtils, 0, HV_BACKUP, false, false, "silent"},
+    {"fcopy", "", 0x4000, HV_FCOPY, false, false, "silent"},
+    {"scsi", "", 0, HV_SCSI, true, false, "silent"},
+    {"ide", "", 0, HV_IDE, true, false, "silent"},
+    {"balloon", "", 0, HV_DM, false, false, "silent"},
+    {"video", "", 0, HV_FB, false, false, "silent"},
+    {"keyboard", "", 0, HV_KBD, false, false, "silent"},
+    {"mouse", "", 0, HV_MOUSE, false, false, "silent"},
+    {"echo", "", 0x11000, HV_UNKNOWN, false, false, "echo"},
 };
 
-constexpr DeviceClass kUnknown{"unknown", "", "Unknown", "", 0x11000, HV_UNKNOWN, false, false, "silent"};
+constexpr DeviceClass kUnknown{"unknown", "", 0x11000, HV_UNKNOWN, false, false, "silent"};
 
 }  // namespace
 
 std::span<const DeviceClass> known_classes() { return kClasses; }
 
+Guid DeviceClass::guid() const {
+  if (this == &kUnknown) return Guid();
+  return vmbus::find_class_guid(name).value_or(Guid());
+}
+
 const DeviceClass* find_class(std::string_view name_or_guid) {
-  const auto guid = Guid::parse(name_or_guid);
+  const std::optional<Guid> guid = Guid::parse(name_or_guid);
+  const std::string_view name = guid ? vmbus::class_name(*guid) : name_or_guid;
   for (const DeviceClass& c : kClasses) {
-    if (c.name == name_or_guid) return &c;
-    if (guid && *Guid::parse(c.guid) == *guid) return &c;
+    if (c.name == name) return &c;
   }
   return nullptr;
 }
 
 const DeviceClass& class_of(const Guid& guid) {
-  for (const DeviceClass& c : kClasses) {
-    if (*Guid::parse(c.guid) == guid) return c;
-  }
-  return kUnknown;
+  const DeviceClass* c = find_class(vmbus::class_name(guid));
+  return c != nullptr ? *c : kUnknown;
 }
 
 const DeviceClass& unknown_class() { return kUnknown; }

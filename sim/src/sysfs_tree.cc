@@ -125,7 +125,7 @@ std::vector<SysfsTree::Attribute> SysfsTree::device_attributes(const Device& d) 
   add("state", line_signed(d.channel_state));
   add("class_id", line(s.class_id.braced()));
   add("device_id", line(s.instance.braced()));
-  add("modalias", line("vmbus:" + s.class_id.modalias_hex()));
+  add("modalias", line("vmbus:" + modalias_hex(s.class_id)));
   add("numa_node", line(std::uint64_t{0}));  // cpu_to_node(target_cpu): one node
   add("vendor", hex(0x1414));                // PCI_VENDOR_ID_MICROSOFT
   add("device", hex(s.device_class().device_type));
@@ -133,7 +133,7 @@ std::vector<SysfsTree::Attribute> SysfsTree::device_attributes(const Device& d) 
   std::string mapping;
   for (const auto& c : d.channels) mapping += std::to_string(c->spec.relid) + ":" + std::to_string(c->spec.cpu) + "\n";
   add("channel_vp_mapping", mapping);
-  add("uevent", (d.driver.empty() ? std::string() : "DRIVER=" + d.driver + "\n") + "MODALIAS=vmbus:" + s.class_id.modalias_hex() + "\n", 0644);
+  add("uevent", (d.driver.empty() ? std::string() : "DRIVER=" + d.driver + "\n") + "MODALIAS=vmbus:" + modalias_hex(s.class_id) + "\n", 0644);
   for (const auto& [prefix, ring] : {std::pair{"out_", r.out}, std::pair{"in_", r.in}}) {
     add(std::string(prefix) + "intr_mask", line(ring.interrupt_mask));
     add(std::string(prefix) + "read_index", line(ring.read_index));

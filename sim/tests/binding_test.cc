@@ -46,7 +46,7 @@ TEST_F(BindingTest, BindWithoutOverrideOrNewIdIsRefused) {
 TEST_F(BindingTest, OverrideNamingAnotherDriverBlocksBinding) {
   write_text(device_dir("echo") / "driver_override", "hv_utils\n");
   ASSERT_TRUE(wait_for([&] { return sim().device("echo").driver_override == "hv_utils"; }));
-  write_text(paths().driver_dir("uio_hv_generic") / "new_id", std::string(kEchoClassGuid) + "\n");
+  write_text(paths().driver_dir("uio_hv_generic") / "new_id", kEchoClassGuid.str() + "\n");
   write_text(paths().driver_dir("uio_hv_generic") / "bind", instance("echo"));
   ASSERT_TRUE(wait_for([&] { return log_.contains("does not match"); })) << log_.all();
   EXPECT_FALSE(sim().device("echo").uio.has_value());
@@ -71,10 +71,10 @@ TEST_F(BindingTest, DpdkRecipeNewIdUnbindBind) {
 
 TEST_F(BindingTest, NewIdAttachesEveryUnboundMatch) {
   // driver_attach after new_id: the unbound echo device binds at once.
-  write_text(paths().driver_dir("uio_hv_generic") / "new_id", std::string(kEchoClassGuid));
+  write_text(paths().driver_dir("uio_hv_generic") / "new_id", kEchoClassGuid.str());
   ASSERT_TRUE(wait_for([&] { return sim().device("echo").uio.has_value(); })) << log_.all();
   // A second new_id of the same class is refused (EEXIST).
-  write_text(paths().driver_dir("uio_hv_generic") / "new_id", std::string(kEchoClassGuid));
+  write_text(paths().driver_dir("uio_hv_generic") / "new_id", kEchoClassGuid.str());
   EXPECT_TRUE(wait_for([&] { return log_.contains("already a dynamic id"); })) << log_.all();
 }
 

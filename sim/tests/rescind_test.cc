@@ -56,7 +56,7 @@ TEST_F(RescindTest, HotAddMakesANewDirectoryAppear) {
   EXPECT_EQ(added.spec.relid, 41u);
   EXPECT_FALSE(added.spec.monitor_id);
   const stdfs::path dir = paths().device_dir(added.spec.instance);
-  EXPECT_EQ(read_text(dir / "class_id"), "{" + std::string(kEchoClassGuid) + "}\n");
+  EXPECT_EQ(read_text(dir / "class_id"), "{" + kEchoClassGuid.str() + "}\n");
   EXPECT_EQ(read_text(dir / "id"), "41\n");
   EXPECT_FALSE(present(dir / "monitor_id"));
   // Offered with a driver: it comes bound, as after new_id or an override.
@@ -70,7 +70,7 @@ TEST_F(RescindTest, HotAddMakesANewDirectoryAppear) {
 
 TEST_F(RescindTest, ReofferAfterNewIdComesBackBoundToUio) {
   // A rescinded device offered again is a new device; new_id still matches it.
-  write_text(paths().driver_dir("uio_hv_generic") / "new_id", std::string(kEchoClassGuid));
+  write_text(paths().driver_dir("uio_hv_generic") / "new_id", kEchoClassGuid.str());
   ASSERT_TRUE(wait_for([&] { return sim().device("echo").uio.has_value(); }));
   const std::string instance = sim().device("echo").spec.instance.str();
   sim().rescind("echo");

@@ -21,9 +21,7 @@ TEST(Discovery, MatchesTheOffers) {
 
   std::set<Entry> offered;
   for (const nlohmann::json& d : list.at("devices")) {
-    std::string name = d.at("class").get<std::string>();
-    if (name == "echo") name = "unknown";  // hvsim's own class: the SDK does not know it
-    offered.emplace(d.at("instance").get<std::string>(), d.at("class_id").get<std::string>(), name,
+    offered.emplace(d.at("instance").get<std::string>(), d.at("class_id").get<std::string>(), d.at("class").get<std::string>(),
                     d.at("relid").get<std::uint32_t>(), !d.at("monitor_id").is_null());
   }
   ASSERT_FALSE(offered.empty());

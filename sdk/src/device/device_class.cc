@@ -12,12 +12,12 @@ constexpr Guid guid(std::string_view text) { return Guid::parse(text).value(); }
 
 constexpr std::array kClasses = {
     DeviceClass{"network", "nic", "synthetic network adapter (netvsc)",
-                guid("f8615163-df3e-46c5-913f-f2d2f965ed0e")},
+                kNicClassGuid},
     DeviceClass{"scsi", "scsi", "synthetic SCSI controller (storvsc)",
                 guid("ba6163d9-04a1-4d29-b605-72e2ffb1dc7f")},
     DeviceClass{"ide", "ide", "synthetic IDE controller", guid("32412632-86cb-44a2-9b5c-50d1417354f5")},
     DeviceClass{"fc", "fc", "synthetic Fibre Channel adapter", guid("2f9bcc4a-0069-4af3-b76b-6fd0be528cda")},
-    DeviceClass{"kvp", "kvp", "key/value pair exchange (KVP)", guid("a9a0f4e7-5a45-4d96-b827-8a841e8c03e6")},
+    DeviceClass{"kvp", "kvp", "key/value pair exchange (KVP)", kKvpClassGuid},
     DeviceClass{"heartbeat", "hb", "heartbeat", guid("57164f39-9115-4e78-ab55-382f3bd5422d")},
     DeviceClass{"shutdown", "shutdown", "guest shutdown", guid("0e0b6031-5213-4934-818b-38d90ced39db")},
     DeviceClass{"timesync", "ts", "time synchronization", guid("9527e630-d0ae-497b-adce-e80ab0175caf")},
@@ -30,6 +30,8 @@ constexpr std::array kClasses = {
     DeviceClass{"mouse", "mouse", "synthetic mouse", guid("cfa8b69e-5b4a-4cc0-b98b-8ba1a1f3f95a")},
     DeviceClass{"nd", "nd", "NetworkDirect", guid("8c2eaf3d-32a7-4b09-ab99-bd1f1c86b501")},
     DeviceClass{"pcie", "pcie", "PCI Express pass-through", guid("44c4f61d-4444-4400-9d52-802e27ede19f")},
+    // hvsim's test device; the kernel has no name for it (HV_UNKNOWN).
+    DeviceClass{"echo", "echo", "hvsim echo test device", kEchoClassGuid},
 };
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) noexcept {

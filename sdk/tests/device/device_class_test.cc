@@ -24,6 +24,8 @@ TEST(DeviceClass, HoldsEveryKnownClassOnce) {
       "525074dc-8985-46e2-8057-a307dc18a502", "da0a7802-e377-4aac-8e77-0558eb1073f8",
       "f912ad6d-2b17-48ea-bd65-f927a61c7684", "cfa8b69e-5b4a-4cc0-b98b-8ba1a1f3f95a",
       "8c2eaf3d-32a7-4b09-ab99-bd1f1c86b501", "44c4f61d-4444-4400-9d52-802e27ede19f",
+      // hvsim's echo test class (not a kernel class).
+      "3a7e8c1d-2f4b-4e6a-9c5d-6876736d6563",
   };
   std::set<std::string> guids;
   std::set<std::string> names;
@@ -37,6 +39,12 @@ TEST(DeviceClass, HoldsEveryKnownClassOnce) {
   }
   EXPECT_EQ(guids, expected);
   EXPECT_EQ(vmbus::known_device_classes().size(), expected.size());
+}
+
+TEST(DeviceClass, NamedConstantsMatchTheTable) {
+  EXPECT_EQ(vmbus::class_name(vmbus::kNicClassGuid), "network");
+  EXPECT_EQ(vmbus::class_name(vmbus::kKvpClassGuid), "kvp");
+  EXPECT_EQ(vmbus::class_name(vmbus::kEchoClassGuid), "echo");
 }
 
 TEST(DeviceClass, NamesClassGuids) {

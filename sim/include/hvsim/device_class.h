@@ -1,13 +1,14 @@
 // File: hvsim/device_class.h
 //
-// The VMBus device classes hvsim knows: their class GUIDs
-// (include/linux/hyperv.h), the kernel driver that claims them by its static
+// What hvsim knows of each VMBus device class beyond the SDK's class table
+// (vmbus/device/device_class.h: short names, GUIDs, descriptions): the
+// kernel driver that claims them by its static
 // id table, the kernel's ring size for them when bound to uio_hv_generic
 // (hv_dev_ring_size: vmbus_devs[].pref_ring_size in drivers/hv/channel_mgmt.c,
 // 0 meaning SZ_2M, then VMBUS_RING_SIZE), whether Hyper-V gives them a monitor
 // id, and which hvsim device host serves them by default.
 //
-// The `echo` class is hvsim's own (kEchoClassGuid): a test device whose host
+// The `echo` class is hvsim's own (vmbus::kEchoClassGuid): a test device whose host
 // returns every packet. To the kernel it is an unknown class (HV_UNKNOWN), so
 // its rings are VMBUS_RING_SIZE(0x11000) = 72 KiB per direction.
 //
@@ -22,12 +23,12 @@
 #include <string_view>
 
 #include "hvsim/guid.h"
+#include "vmbus/device/device_class.h"
 
 namespace hvsim {
 
-// hvsim's echo test device class: "hvsmec" in the last six bytes.
-inline constexpr std::string_view kEchoClassGuid = "3a7e8c1d-2f4b-4e6a-9c5d-6876736d6563";
-inline constexpr std::string_view kNicClassGuid = "f8615163-df3e-46c5-913f-f2d2f965ed0e";
+using vmbus::kEchoClassGuid;
+using vmbus::kNicClassGuid;
 
 // Drivers hvsim models (DIR/sys/bus/vmbus/drivers/<name>), in the order the
 // kernel registered them (the order probing tries them in).
@@ -37,15 +38,16 @@ inline constexpr std::string_view kDriverUio = "uio_hv_generic";
 inline constexpr std::string_view kDrivers[] = {kDriverNetvsc, kDriverUtils, kDriverUio};
 
 struct DeviceClass {
-  std::string_view name;           // short name: "network", "kvp", "echo", ...
-  std::string_view guid;           // class GUID text
-  std::string_view description;    // as lsvmbus prints it
+  std::string_view name;           // the SDK's short name: "network", "kvp", "echo", ...
   std::string_view kernel_driver;  // the driver whose id table holds it ("" if none hvsim models)
   std::uint32_t pref_ring_size;    // vmbus_devs[].pref_ring_size; 0 = SZ_2M
   std::uint16_t device_type;       // enum vmbus_device_type (the `device` attribute)
   bool monitored;                  // Hyper-V allocates a monitor id (the perf devices)
   bool nic_buffers;                // uio maps 3 and 4 (recv/send buffers): HV_NIC only
   std::string_view default_host;   // hvsim device host when the config names none
+
+  // From the SDK's table by name; the nil GUID for unknown_class().
+  Guid guid() const;
 };
 
 std::span<const DeviceClass> known_classes();

@@ -20,6 +20,13 @@
 
 namespace vmbus {
 
+// Class GUIDs the project names in code (include/linux/hyperv.h HV_NIC_GUID,
+// HV_KVP_GUID), and hvsim's echo test class: "hvsmec" in its last six bytes.
+// To a kernel the echo class is unknown (HV_UNKNOWN).
+inline constexpr Guid kNicClassGuid = Guid::parse("f8615163-df3e-46c5-913f-f2d2f965ed0e").value();
+inline constexpr Guid kKvpClassGuid = Guid::parse("a9a0f4e7-5a45-4d96-b827-8a841e8c03e6").value();
+inline constexpr Guid kEchoClassGuid = Guid::parse("3a7e8c1d-2f4b-4e6a-9c5d-6876736d6563").value();
+
 struct DeviceClass {
   std::string_view name;         // short name for tools: "network"
   std::string_view kernel_name;  // enum vmbus_device_type without HV_, lowercase: "nic"
