@@ -10,6 +10,9 @@
 //   irqcontrol   write(fd, &s32) (uio_write -> hv_uio_irqcontrol)
 //   rescind      hv_uio_rescind sets info.irq = 0: read, write and poll then
 //                fail with EIO, which becomes Errc::rescinded
+//   DMA memory   not the node's business: a locked memfd whose 4 KiB pages
+//                are translated to guest-physical frames through
+//                /proc/self/pagemap (kernel_uio_dma.cc)
 // The first open() of the node connects the rings (hv_uio_open ->
 // vmbus_connect_ring); the last close() disconnects them.
 //
@@ -38,6 +41,7 @@ class KernelUioBacking final : public DeviceBacking {
   Result<std::uint32_t> take_interrupts() noexcept override;
   Status irqcontrol(std::int32_t value) noexcept override;
   std::string describe() const override { return "uio " + node_.string(); }
+  DmaRegion allocate_dma(std::size_t bytes, const DmaOptions& options) override;
 
  private:
   std::filesystem::path node_;

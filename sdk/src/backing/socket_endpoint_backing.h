@@ -12,13 +12,25 @@
 //   interrupts   a non-blocking eventfd read (already a delta, unlike uio)
 //   irqcontrol   IrqControl -> IrqControlResult
 //   rescind      a Rescinded message, or the socket closing: Errc::rescinded
+//   DMA memory   a sealed memfd mapped here, registered with the host at
+//                GPA = its address here (RegisterMemory), so the host's
+//                registered path and its by-address fallback agree
+//                (socket_endpoint_dma.cc)
 // The server is untrusted like the host: every size, count, name and fd of
 // its messages is checked, and a violation is an error naming the endpoint
 // and what was wrong; never a crash, a leak or a hang (replies time out).
 //
-// Thread safety: take_interrupts(), irqcontrol() and register_memory() may be
-// called from different threads; socket reads are serialized by a mutex that
-// take_interrupts() only try-locks, so it never blocks.
+// Thread safety: take_interrupts(), irqcontrol(), register_memory() and
+// allocate_dma() may be called from different threads; socket reads are
+// serialized by a mutex that take_interrupts() only try-locks, so it never
+// blocks.
+//
+// Registered memory stays mapped here until the connection is gone, even if
+// its DmaRegion goes first: the protocol cannot unregister, so the host keeps
+// resolving those GPAs to the memfd until the device is closed, and letting
+// the addresses be reused meanwhile (by malloc, another region) would make
+// the host read the old memfd for memory that now lives elsewhere, or refuse
+// the new region as overlapping (EEXIST).
 //
 // Usage (through vmbus::open_backing, which picks this for a UNIX socket):
 //   auto b = std::make_unique<vmbus::detail::SocketEndpointBacking>("/tmp/sim/dev/uio0");
@@ -29,9 +41,11 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "unique_fd.h"
 #include "vmbus/backing/device_backing.h"
@@ -57,6 +71,10 @@ class SocketEndpointBacking final : public DeviceBacking {
   Result<std::uint32_t> take_interrupts() noexcept override;
   Status irqcontrol(std::int32_t value) noexcept override;
   std::string describe() const override { return "hvsim endpoint " + node_.string(); }
+  // Throws DeviceError: those of the allocation, and the host refusing the
+  // registration (naming its errno: EEXIST overlap, ENOSPC too many regions),
+  // not answering, or the device rescinded.
+  DmaRegion allocate_dma(std::size_t bytes, const DmaOptions& options) override;
 
   // Lets the host address [gpa_base, gpa_base + size) as the first `size`
   // bytes of `memfd` (RegisterMemory; the fd is duplicated by the transfer,
@@ -83,6 +101,11 @@ class SocketEndpointBacking final : public DeviceBacking {
   Result<std::int32_t> call(std::span<const std::byte> request, std::span<const int> fds,
                             endpoint::MessageType reply_type) noexcept;
   Status mark_rescinded() noexcept;
+
+  // First, so destroyed last: after the socket closed, which ends the
+  // host's registrations (see the class comment).
+  std::mutex registered_mutex_;
+  std::vector<std::shared_ptr<const MappedRegion>> registered_;
 
   std::filesystem::path node_;
   SocketEndpointOptions options_;

@@ -275,6 +275,12 @@ bool Device::check_rescinded() noexcept {
   return false;
 }
 
+DmaRegion Device::allocate_dma(std::size_t bytes, DmaOptions options) {
+  // Memory for a device the host took away could never be named to it.
+  if (rescinded()) throw_file_error(state_->info.sysfs_dir, "the device was rescinded: no DMA memory for it");
+  return state_->backing->allocate_dma(bytes, options);
+}
+
 std::optional<SharedBuffer> Device::recv_buffer() const noexcept {
   if (!state_->recv || !state_->layout.recv) return std::nullopt;
   return SharedBuffer{{state_->recv.data(), state_->recv.size()}, state_->layout.recv->gpadl};

@@ -13,7 +13,11 @@
 //     interrupts;
 //   - irqcontrol: the kernel's write(fd, &s32) semantics;
 //   - rescind: reported as Errc::rescinded by every operation once the host
-//     took the device away.
+//     took the device away;
+//   - DMA memory: memory the host can address by GPA for GPA-direct packets
+//     (vmbus/device/dma_region.h). The kernel's frames are guest-physical
+//     (/proc/self/pagemap); an endpoint registers a memfd with its host at
+//     GPA = its address here (RegisterMemory).
 // Subchannel ring files (sysfs channels/<relid>/ring) are plain files on
 // every provider, and are opened by path.
 //
@@ -24,6 +28,7 @@
 //   poll(&p, 1, timeout_ms);
 //   vmbus::Result<std::uint32_t> n = b->take_interrupts();  // 0 if none
 //   if (!n && n.error().code == vmbus::Errc::rescinded) stop();
+//   vmbus::DmaRegion dma = b->allocate_dma(1 << 20, {});     // needs vmbus/device/dma_region.h
 #pragma once
 
 #include <cstddef>
@@ -36,6 +41,10 @@
 #include "vmbus/result.h"
 
 namespace vmbus {
+
+// vmbus/device/dma_region.h; callers of allocate_dma() include it.
+class DmaRegion;
+struct DmaOptions;
 
 // Set-up errors (opening, mapping, sysfs) are exceptions that name the file or
 // device and what was expected. The data path uses Result instead.
@@ -88,6 +97,14 @@ class DeviceBacking {
 
   // What this is, for messages: "uio /dev/uio0", "hvsim endpoint /tmp/x/dev/uio0".
   virtual std::string describe() const = 0;
+
+  // At least `bytes` of memory the host can address by GPA, with its frame
+  // table (vmbus/device/dma_region.h says what the frames are on each
+  // provider). Set-up only: it allocates, and may lock, read pagemap or ask
+  // the host. Safe to call while channels run on other threads. Throws
+  // DeviceError naming the device and what failed. The default throws: a
+  // provider that cannot offer DMA memory says so.
+  virtual DmaRegion allocate_dma(std::size_t bytes, const DmaOptions& options);
 };
 
 // Opens the device node: a character device gives the kernel's uio backing,

@@ -17,6 +17,11 @@
 // the primary's fd, d062463edf17). Either put event_fd() in an epoll set and
 // call take_interrupts() when it is readable, or block in wait(timeout).
 //
+// DMA memory: allocate_dma(bytes) gives memory the host reaches by GPA, for
+// GPA-direct packets (page buffers, MPB), on every backing; see
+// vmbus/device/dma_region.h for what its frame numbers are and how long it
+// must live.
+//
 // Rescind: the node fails with EIO (Errc::rescinded from wait() and
 // take_interrupts()), or the device's sysfs directory goes away
 // (check_rescinded()). Every channel is then marked rescinded: sends fail,
@@ -32,6 +37,10 @@
 //     vmbus::Result<std::uint32_t> n = dev->wait(std::chrono::milliseconds(100));
 //     if (!n && n.error().code == vmbus::Errc::rescinded) return;
 //     vmbus::Channel& sub = dev->open_subchannel(relid, std::chrono::seconds(10));
+//     vmbus::DmaRegion dma = dev->allocate_dma(1 << 20);  // throws DeviceError
+//     vmbus::GpaDirectHeader ranges;
+//     if (dma.add_page_buffers(ranges, /*offset=*/0, frame_len))
+//       ch.send_gpa_direct(ranges, header_bytes, trans_id);  // keep `dma` until completed
 //   }
 #pragma once
 
@@ -46,6 +55,7 @@
 #include "vmbus/backing/device_backing.h"
 #include "vmbus/channel/channel.h"
 #include "vmbus/device/device_info.h"
+#include "vmbus/device/dma_region.h"
 #include "vmbus/result.h"
 
 namespace vmbus {
@@ -110,6 +120,17 @@ class Device {
   // a subchannel's channels/<relid> directory gone, that subchannel. Marks
   // what it finds. Returns rescinded().
   bool check_rescinded() noexcept;
+
+  // At least `bytes` of memory the host can address by GPA, for GPA-direct
+  // packets on any channel of this device (vmbus/device/dma_region.h). The
+  // caller owns it: keep it alive until the host completed every packet that
+  // names it; it may outlive the Device. Set-up, not the data path; safe
+  // while channels run on other threads. Throws DeviceError naming the
+  // device and what failed: size 0 or too large, no free hugepages with
+  // require_hugepages, mlock over RLIMIT_MEMLOCK (with its value), frame
+  // numbers hidden by /proc/self/pagemap (no CAP_SYS_ADMIN), the host
+  // refusing the registration, the device rescinded.
+  DmaRegion allocate_dma(std::size_t bytes, DmaOptions options = {});
 
   std::optional<SharedBuffer> recv_buffer() const noexcept;
   std::optional<SharedBuffer> send_buffer() const noexcept;
