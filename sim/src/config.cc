@@ -152,9 +152,12 @@ DeviceConfig parse_device(const json& j, std::string_view where_in) {
       }
     } else if (key == "cpu") {
       d.cpu = static_cast<std::uint32_t>(get_unsigned(v, where, key, kMaxCpu));
+    } else if (key == "subchannels") {
+      d.subchannels = static_cast<std::uint32_t>(get_unsigned(v, where, key, kMaxSubchannels));
     } else {
       fail(where, "unknown key \"" + key +
-                      "\" (known: name, class, instance, relid, monitor_id, ring_size, host, driver, driver_override, cpu)");
+                      "\" (known: name, class, instance, relid, monitor_id, ring_size, host, driver, driver_override, cpu, "
+                      "subchannels)");
     }
   }
   return d;
@@ -170,6 +173,8 @@ SimConfig parse_config(const json& j, std::string_view where) {
     } else if (key == "counter_refresh_ms") {
       c.counter_refresh_ms = static_cast<std::uint32_t>(get_unsigned(v, where, key, 60000));
       if (c.counter_refresh_ms == 0) fail(where, "counter_refresh_ms: must be at least 1");
+    } else if (key == "subchannel_ring_delay_ms") {
+      c.subchannel_ring_delay_ms = static_cast<std::uint32_t>(get_unsigned(v, where, key, kMaxSubchannelRingDelayMs));
     } else if (key == "devices") {
       if (!v.is_array()) fail(where, "devices: expected an array, got " + v.dump());
       have_devices = true;
@@ -177,7 +182,8 @@ SimConfig parse_config(const json& j, std::string_view where) {
         c.devices.push_back(parse_device(v[i], std::string(where) + ": devices[" + std::to_string(i) + "]"));
       }
     } else {
-      fail(where, "unknown key \"" + key + "\" (known: monitor_latency_us, counter_refresh_ms, devices)");
+      fail(where, "unknown key \"" + key +
+                      "\" (known: monitor_latency_us, counter_refresh_ms, subchannel_ring_delay_ms, devices)");
     }
   }
   if (!have_devices) fail(where, "\"devices\" is missing (an array of devices; see hvsim --print-default-config)");
@@ -203,7 +209,14 @@ DeviceConfig device_from_class(std::string_view class_name_or_guid, std::string_
   return parse_device(j, "offer");
 }
 
-DeviceSpec resolve(const DeviceConfig& d, const std::vector<DeviceSpec>& offered) {
+std::uint32_t default_subchannels(const DeviceClass& c) {
+  if (c.name == "network") return 7;  // an 8-vCPU Azure VM's NIC: 8 queues
+  if (c.name == "echo") return 3;     // hvsim's test device: tests exercise subchannels
+  return 0;
+}
+
+DeviceSpec resolve(const DeviceConfig& d, const std::vector<DeviceSpec>& offered,
+                   const std::vector<OfferedSubchannel>& subchannels) {
   const DeviceClass& cls = class_of(d.class_id);
   DeviceSpec s;
   s.class_id = d.class_id;
@@ -213,6 +226,7 @@ DeviceSpec resolve(const DeviceConfig& d, const std::vector<DeviceSpec>& offered
   } else {
     std::uint32_t top = 0;
     for (const DeviceSpec& o : offered) top = std::max(top, o.relid);
+    for (const OfferedSubchannel& o : subchannels) top = std::max(top, o.relid);
     s.relid = top + 1;
   }
   const std::string where = d.name.empty() ? "the new " + std::string(cls.name) + " device" : "device \"" + d.name + "\"";
@@ -224,6 +238,7 @@ DeviceSpec resolve(const DeviceConfig& d, const std::vector<DeviceSpec>& offered
     } else {
       std::set<std::uint32_t> used;
       for (const DeviceSpec& o : offered) if (o.monitor_id) used.insert(*o.monitor_id);
+      for (const OfferedSubchannel& o : subchannels) if (o.monitor_id) used.insert(*o.monitor_id);
       for (std::uint32_t id = 0; id <= kMaxMonitorId && !s.monitor_id; ++id) {
         if (!used.count(id)) s.monitor_id = static_cast<std::uint8_t>(id);
       }
@@ -235,6 +250,7 @@ DeviceSpec resolve(const DeviceConfig& d, const std::vector<DeviceSpec>& offered
   s.driver = d.driver;
   s.driver_override = d.driver_override;
   s.cpu = d.cpu;
+  s.subchannels = d.subchannels.value_or(default_subchannels(cls));
 
   if (d.name.empty()) {
     s.name = std::string(cls.name);
@@ -250,6 +266,13 @@ DeviceSpec resolve(const DeviceConfig& d, const std::vector<DeviceSpec>& offered
     if (o.relid == s.relid) fail(where, "relid " + std::to_string(s.relid) + " is already used by \"" + o.name + "\"");
     if (s.monitor_id && o.monitor_id == s.monitor_id) {
       fail(where, "monitor_id " + std::to_string(*s.monitor_id) + " is already used by \"" + o.name + "\"");
+    }
+  }
+  for (const OfferedSubchannel& o : subchannels) {
+    const std::string holder = "subchannel " + std::to_string(o.subchannel_id) + " of \"" + o.device + "\"";
+    if (o.relid == s.relid) fail(where, "relid " + std::to_string(s.relid) + " is held by " + holder);
+    if (s.monitor_id && o.monitor_id == s.monitor_id) {
+      fail(where, "monitor_id " + std::to_string(*s.monitor_id) + " is held by " + holder);
     }
   }
   return s;
@@ -278,6 +301,7 @@ json to_json(const DeviceConfig& d) {
   j["driver"] = d.driver;
   if (!d.driver_override.empty()) j["driver_override"] = d.driver_override;
   if (d.cpu != 0) j["cpu"] = d.cpu;
+  if (d.subchannels) j["subchannels"] = *d.subchannels;
   return j;
 }
 
@@ -285,6 +309,7 @@ json to_json(const SimConfig& c) {
   json j;
   j["monitor_latency_us"] = c.monitor_latency_us;
   j["counter_refresh_ms"] = c.counter_refresh_ms;
+  j["subchannel_ring_delay_ms"] = c.subchannel_ring_delay_ms;
   j["devices"] = json::array();
   for (const DeviceConfig& d : c.devices) j["devices"].push_back(to_json(d));
   return j;
@@ -301,6 +326,7 @@ json to_json(const DeviceSpec& s) {
   j["ring_size"] = s.ring_size;
   j["host"] = s.host;
   j["cpu"] = s.cpu;
+  j["subchannels"] = s.subchannels;
   return j;
 }
 

@@ -44,14 +44,29 @@ nlohmann::json Simulator::Impl::handle_control(const nlohmann::json& request) {
         const bool has_instance = request["args"].size() > 1;
         config = device_from_class(what, has_instance ? arg(1, "instance") : std::string());
       }
-      std::vector<DeviceSpec> offered;
-      for (const auto& d : devices) offered.push_back(d->spec);
-      Device& d = offer(resolve(config, offered));
+      Device& d = offer_config(config);  // clear of the subchannels offered too
       result["device"] = to_json(status_of(d));
     } else if (command == "rescind") {
       Device& d = get(arg(0, "the device (a name or instance GUID)"));
       result["rescinded"] = d.spec.instance.str();
       rescind(d);
+    } else if (command == "reoffer") {
+      Device& d = reoffer(arg(0, "the device (a name or instance GUID) to offer again"));
+      result["device"] = to_json(status_of(d));
+    } else if (command == "fault") {
+      Device& d = get(arg(0, "the device"));
+      std::vector<std::string> args;
+      for (std::size_t i = 1; i < request["args"].size(); ++i) args.push_back(arg(i, "fault arguments (strings)"));
+      FaultRequest fault;
+      try {
+        fault = parse_fault(args);
+      } catch (const FaultError& e) {
+        throw SimError(e.what());
+      }
+      inject_fault(d, fault);
+      result["device"] = d.spec.name;
+      result["fault"] = std::string(fault_name(fault.kind));
+      result["count"] = fault.count;
     } else if (command == "bind") {
       Device& d = get(arg(0, "the device"));
       const std::string driver = arg(1, "the driver (hv_netvsc, hv_utils, uio_hv_generic)");
@@ -65,7 +80,7 @@ nlohmann::json Simulator::Impl::handle_control(const nlohmann::json& request) {
       remove(d);
       result["device"] = to_json(status_of(d));
     } else {
-      throw SimError("unknown command \"" + command + "\" (list, stats, offer, rescind, bind, unbind)");
+      throw SimError("unknown command \"" + command + "\" (list, stats, offer, rescind, reoffer, bind, unbind, fault)");
     }
     return {{"ok", true}, {"result", std::move(result)}};
   } catch (const std::exception& e) {

@@ -29,6 +29,7 @@ std::string_view counter_name(Counter c) {
     case Counter::packets_dropped: return "packets_dropped";
     case Counter::drains: return "drains";
     case Counter::corrupt_closes: return "corrupt_closes";
+    case Counter::faults_injected: return "faults_injected";
     case Counter::count_: break;
   }
   return "?";
@@ -42,6 +43,7 @@ std::string_view state_name(ChannelState s) {
     case ChannelState::open: return "open";
     case ChannelState::blocked: return "blocked";
     case ChannelState::corrupt: return "corrupt";
+    case ChannelState::broken: return "broken";
   }
   return "?";
 }

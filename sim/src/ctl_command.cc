@@ -34,14 +34,22 @@ Commands:
                                 hot-add a device described in JSON (the config's
                                 device format; see hvsim --print-default-config)
   rescind DEVICE                the host takes the device away
+  reoffer DEVICE                offer a rescinded device again, as it was
   bind DEVICE DRIVER            bind as the admin would (no id matching)
   unbind DEVICE                 release the device from its driver
+  fault DEVICE KIND [MS] [--count N] [--relid R]
+                                make the host misbehave on purpose, N times:
+                                delay-reply MS, drop-signal, drop-interrupt,
+                                corrupt-rx-index, corrupt-tx-index,
+                                corrupt-length, corrupt-offset, corrupt-type
+                                (docs/hvsim.md, "Fault injection")
 DEVICE is a device's name or instance GUID.
 
 Examples:
   hvsim ctl --root /dev/shm/vm1 list
   hvsim ctl --root /dev/shm/vm1 offer echo
   hvsim ctl --root /dev/shm/vm1 stats echo --json
+  hvsim ctl --root /dev/shm/vm1 fault echo delay-reply 200 --count 3
 
 Options)";
 
@@ -79,15 +87,15 @@ void print_list(const json& result) {
 }
 
 void print_stats(const json& result) {
-  std::vector<std::vector<std::string>> rows{{"DEVICE", "RELID", "STATE", "INTERRUPTS", "SIGNALS", "UNNECESSARY", "PKTS_IN",
-                                              "PKTS_OUT", "BLOCKED", "DROPPED", "CORRUPT"}};
+  std::vector<std::vector<std::string>> rows{{"DEVICE", "RELID", "SUB", "STATE", "INTERRUPTS", "SIGNALS", "UNNECESSARY", "PKTS_IN",
+                                              "PKTS_OUT", "BLOCKED", "DROPPED", "CORRUPT", "FAULTS"}};
   for (const json& d : result["devices"]) {
     for (const json& c : d["channels"]) {
       const json& n = c["counters"];
       auto v = [&](const char* k) { return std::to_string(n[k].get<std::uint64_t>()); };
-      rows.push_back({d["name"], std::to_string(c["relid"].get<unsigned>()), c["state"], v("interrupts"), v("signals"),
+      rows.push_back({d["name"], std::to_string(c["relid"].get<unsigned>()), text_or(c.value("subchannel_id", json())), c["state"], v("interrupts"), v("signals"),
                       v("signals_unnecessary"), v("packets_in"), v("packets_out"), v("host_blocked"), v("packets_dropped"),
-                      v("corrupt_closes")});
+                      v("corrupt_closes"), v("faults_injected")});
     }
   }
   print_table(rows);
@@ -100,7 +108,9 @@ int run_ctl(int argc, char** argv) {
   options.add_options()
       ("help,h", "show this help")
       ("root", po::value<std::string>(), "the root hvsim runs under (its --root)")
-      ("json", "print the result as JSON");
+      ("json", "print the result as JSON")
+      ("count", po::value<unsigned>(), "fault: how many times it fires (default 1)")
+      ("relid", po::value<unsigned>(), "fault: the channel (default the primary)");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
   po::options_description all;
@@ -128,6 +138,15 @@ int run_ctl(int argc, char** argv) {
   if (vm.count("args")) {
     for (const std::string& a : vm["args"].as<std::vector<std::string>>()) request["args"].push_back(a);
   }
+  for (const char* option : {"count", "relid"}) {
+    if (!vm.count(option)) continue;
+    if (command != "fault") {
+      std::cerr << "hvsim ctl: --" << option << " is for `fault` only\n";
+      return 2;
+    }
+    request["args"].push_back(std::string("--") + option);
+    request["args"].push_back(std::to_string(vm[option].as<unsigned>()));
+  }
   json response;
   try {
     response = hvsim::control_request(hvsim::TreePaths(vm["root"].as<std::string>()).control_socket, request);
@@ -148,6 +167,9 @@ int run_ctl(int argc, char** argv) {
     print_stats(result);
   } else if (command == "rescind") {
     std::cout << "rescinded " << result["rescinded"].get<std::string>() << "\n";
+  } else if (command == "fault") {
+    std::cout << "armed " << result["fault"].get<std::string>() << " x" << result["count"].get<unsigned>() << " on "
+              << result["device"].get<std::string>() << "\n";
   } else if (result.contains("device")) {
     json wrapped{{"devices", json::array({result["device"]})}};
     print_list(wrapped);

@@ -7,6 +7,11 @@
 
 namespace hvsim {
 
+void EchoHost::on_open(HostChannel& channel) {
+  // Once per open, on the primary: the subchannels' own on_open follow later.
+  if (channel.spec().subchannel_id == 0) (void)offer_subchannels(subchannels_granted());
+}
+
 PacketResult EchoHost::on_packet(HostChannel& channel, const vmbus::IncomingPacket& packet) {
   switch (packet.type) {
     case vmbus::PacketType::data_inband:

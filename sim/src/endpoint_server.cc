@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -23,6 +24,10 @@ namespace {
 
 constexpr std::size_t kMaxSessions = 16;  // connections per device, open or not
 constexpr std::size_t kMaxFdsIn = 4;      // more than any message carries: the excess is refused
+
+// Open ids, unique across every endpoint of the process (a device unbound
+// and bound again gets a new endpoint; its opens must not reuse ids).
+std::atomic<std::uint64_t> next_open_id{1};
 
 sockaddr_un unix_address(const std::filesystem::path& path) {
   sockaddr_un addr{};
@@ -48,6 +53,7 @@ struct EndpointServer::Session {
   EventLoop::Token token = 0;
   pid_t pid = 0;
   bool opened = false;
+  std::uint64_t open_id = 0;
   UniqueFd interrupt;                    // the eventfd passed to the client
   std::unique_ptr<GuestMemory> memory;   // outlives the service
   std::unique_ptr<DeviceService> service;
@@ -79,6 +85,21 @@ std::optional<pid_t> EndpointServer::client_pid() const noexcept {
   auto it = sessions_.find(open_session_);
   if (it == sessions_.end()) return std::nullopt;
   return it->second->pid;
+}
+
+std::uint64_t EndpointServer::open_id() const noexcept {
+  auto it = sessions_.find(open_session_);
+  return it == sessions_.end() ? 0 : it->second->open_id;
+}
+
+bool EndpointServer::add_channel(HostChannelSetup channel) {
+  auto it = sessions_.find(open_session_);
+  if (it == sessions_.end() || !it->second->service) return false;
+  Session& s = *it->second;
+  channel.memory = s.memory.get();
+  channel.interrupt_fd = s.interrupt.get();
+  s.service->add_channel(std::move(channel));
+  return true;
 }
 
 void EndpointServer::shut_down(bool rescinded) noexcept {
@@ -224,9 +245,16 @@ bool EndpointServer::on_hello(Session& s, std::span<const std::byte> message) {
   s.interrupt = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!s.interrupt) return refuse(s, errno, "eventfd: " + fs::errno_text(errno));
   s.memory = std::make_unique<GuestMemory>(s.pid);
+  const std::uint64_t open_id = next_open_id.fetch_add(1, std::memory_order_relaxed);
   try {
     DeviceServiceSetup service{.label = setup_.label, .channels = setup_.channels, .host = make_device_host(setup_.spec),
-                               .int_page = setup_.int_page, .monitor_page = setup_.monitor_page, .log = setup_.log};
+                               .int_page = setup_.int_page, .monitor_page = setup_.monitor_page, .log = setup_.log,
+                               .subchannels_granted = setup_.spec.subchannels, .request_subchannels = {}};
+    if (setup_.request_subchannels) {
+      service.request_subchannels = [request = setup_.request_subchannels, open_id](std::uint32_t first, std::uint32_t count) {
+        request(open_id, first, count);
+      };
+    }
     for (HostChannelSetup& c : service.channels) {
       c.memory = s.memory.get();
       c.interrupt_fd = s.interrupt.get();
@@ -238,6 +266,7 @@ bool EndpointServer::on_hello(Session& s, std::span<const std::byte> message) {
   }
   s.service->start();
   s.opened = true;
+  s.open_id = open_id;
   open_session_ = s.id;
   if (setup_.on_open_change) setup_.on_open_change(true);
 
@@ -329,6 +358,7 @@ void EndpointServer::close_device(Session& s) noexcept {
   s.service.reset();  // joins the host thread before the memory goes
   s.memory.reset();
   s.opened = false;
+  s.open_id = 0;
   if (open_session_ == s.id) open_session_ = 0;
   if (setup_.on_open_change) setup_.on_open_change(false);
 }

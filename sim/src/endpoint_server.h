@@ -16,6 +16,14 @@
 // ErrorReply and the connection closes. All of it runs on the control thread
 // under the Simulator's mutex.
 //
+// Map 0 (txrx_rings) is the ring file the Simulator made (SharedMemory::
+// create_file), the same pages as channels/<relid>/ring; the other maps are
+// sealed memfds. Each open gets an id unique in the process (open_id()), so
+// a subchannel request made during one open is never applied to a later
+// one: the device host asks through setup.request_subchannels (host service
+// thread), the Simulator offers on its control thread, and add_channel()
+// hands the opened subchannel to the running service.
+//
 // Usage:
 //   auto server = std::make_unique<hvsim::EndpointServer>(loop, std::move(setup));
 //   ...
@@ -61,8 +69,12 @@ struct EndpointSetup {
   std::byte* monitor_page = nullptr;
   std::vector<HostChannelSetup> channels;   // spec, rings, counters, label
   const Logger* log = nullptr;
-  // The first open (true) and the last close (false): the sysfs `state`.
+  // The first open (true) and the last close (false): the sysfs `state`;
+  // on close, the Simulator rescinds the open's subchannels.
   std::function<void(bool opened)> on_open_change;
+  // The device host asked for subchannels first .. first + count - 1 during
+  // open `open_id`. Called on the host service thread: must not block.
+  std::function<void(std::uint64_t open_id, std::uint32_t first, std::uint32_t count)> request_subchannels;
 };
 
 class EndpointServer {
@@ -78,6 +90,14 @@ class EndpointServer {
   // Rescind: every client gets Rescinded; the node disappears.
   void rescind() noexcept;
   std::optional<pid_t> client_pid() const noexcept;
+  // The current open's id, 0 if the device is not open.
+  std::uint64_t open_id() const noexcept;
+  // A subchannel of the current open was opened (vmbus_open in
+  // hv_uio_new_channel): its host side joins the running service, with the
+  // open's guest memory and interrupt eventfd (uio delivers every channel's
+  // interrupt on the one fd). Returns false if the device is not open.
+  // Throws std::runtime_error if the service cannot take it.
+  bool add_channel(HostChannelSetup channel);
 
  private:
   struct Session;

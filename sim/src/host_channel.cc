@@ -1,6 +1,7 @@
 // HostChannel: the host's drain loop, flow control and signal accounting.
 #include "hvsim/host_channel.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -51,10 +52,15 @@ Room HostChannel::room_for(std::uint32_t ring_bytes) noexcept {
 
 vmbus::Status HostChannel::send(const vmbus::OutgoingPacket& packet) noexcept {
   if (corrupt_) return vmbus::Error{vmbus::Errc::rescinded, 0};
+  // Where this packet starts: the published write_index (ours) plus what is staged.
+  const std::uint32_t position = rx_memory_.advance(rx_memory_.load_write_index(std::memory_order_relaxed), rx_->uncommitted_bytes());
   vmbus::Status s = rx_->write(packet);
   if (!s) {
     if (s.error().code == vmbus::Errc::corrupt_index) close_corrupt("RX", s.error());
     return s;
+  }
+  if (faults_armed()) {
+    if (const auto kind = setup_.faults->take_descriptor_corruption()) corrupt_last_descriptor(*kind, position);
   }
   counters().add(Counter::packets_out);
   counters().add(Counter::bytes_out, ring_bytes_for(packet.header.size(), packet.payload_size()));
@@ -89,6 +95,7 @@ void HostChannel::close() noexcept {
 
 void HostChannel::on_guest_signal(std::uint64_t signals) noexcept {
   if (signals == 0) return;
+  if (faults_armed() && fault_fires(FaultKind::drop_signal)) return;  // lost on the way: nothing drains
   counters().add(Counter::signals, signals);
   // At most one signal per reason can be necessary between two drains: the
   // guest's own rules give one signal per transition.
@@ -113,6 +120,12 @@ void HostChannel::on_guest_signal(std::uint64_t signals) noexcept {
 }
 
 void HostChannel::drain() noexcept {
+  if (faults_armed() && fault_fires(FaultKind::corrupt_tx_index)) {
+    // Misaligned: IncomingRing/OutgoingRing::valid_index rejects it.
+    tx_memory_.store_read_index(tx_memory_.load_read_index() | 4u);
+    break_channel("TX", "read_index");
+    return;
+  }
   counters().add(Counter::drains);
   tx_->mask_interrupts();
   tx_unmasked_ = false;
@@ -147,6 +160,7 @@ void HostChannel::drain() noexcept {
 }
 
 bool HostChannel::handle(const vmbus::IncomingPacket& packet) noexcept {
+  if (faults_armed()) delay_before_handling();
   const PacketResult r = setup_.host->on_packet(*this, packet);
   if (!r.is_blocked() || corrupt_) return true;
   stalled_ = packet;  // its spans point into buffer_, which is not read into until it is handled
@@ -183,12 +197,22 @@ bool HostChannel::retry_stalled() noexcept {
 
 void HostChannel::flush() noexcept {
   if (corrupt_) return;
+  if (faults_armed() && rx_->uncommitted_bytes() != 0 && fault_fires(FaultKind::corrupt_rx_index)) {
+    // Past the end of the data area instead of the real commit: the guest's
+    // IncomingRing must refuse it (corrupt_index), never read past its ring.
+    rx_->revert();
+    rx_memory_.store_write_index(rx_memory_.data_size() + 8);
+    interrupt_guest(true, false);
+    break_channel("RX", "write_index");
+    return;
+  }
   const bool data = rx_->commit();   // hv_ringbuffer_write: empty -> non-empty, mask clear
   const bool space = tx_->commit();  // hv_pkt_iter_close: the guest's pending_send_sz satisfied
   if (data || space) interrupt_guest(data, space);
 }
 
 void HostChannel::interrupt_guest(bool for_data, bool for_space) noexcept {
+  if (faults_armed() && fault_fires(FaultKind::drop_interrupt)) return;
   // uio_event_notify: one event however many reasons; the eventfd adds up.
   const std::uint64_t one = 1;
   [[maybe_unused]] const ssize_t n = ::write(setup_.interrupt_fd, &one, sizeof one);
@@ -206,6 +230,49 @@ void HostChannel::close_corrupt(std::string_view ring, const vmbus::Error& error
                    "); channel closed until the device is opened again");
   counters().add(Counter::corrupt_closes);
   counters().set_state(ChannelState::corrupt);
+}
+
+}  // namespace hvsim
+
+namespace hvsim {
+
+bool HostChannel::fault_fires(FaultKind kind) noexcept {
+  if (!setup_.faults->take(kind)) return false;
+  counters().add(Counter::faults_injected);
+  setup_.log->info(std::string(label()) + ": injected fault " + std::string(fault_name(kind)));
+  return true;
+}
+
+void HostChannel::delay_before_handling() noexcept {
+  const std::uint32_t ms = setup_.faults->take_delay_ms();
+  if (ms == 0) return;
+  counters().add(Counter::faults_injected);
+  setup_.log->info(std::string(label()) + ": injected fault delay-reply: " + std::to_string(ms) + " ms");
+  timespec t{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1'000'000L};
+  while (::nanosleep(&t, &t) != 0 && errno == EINTR) {
+  }
+}
+
+void HostChannel::corrupt_last_descriptor(FaultKind kind, std::uint32_t position) noexcept {
+  vmbus::PacketDescriptor d{};
+  rx_memory_.copy_out(position, &d, sizeof d);
+  switch (kind) {
+    case FaultKind::corrupt_length: d.len8 = 0xffff; break;                              // beyond the ring's data
+    case FaultKind::corrupt_offset: d.offset8 = static_cast<std::uint16_t>(d.len8 + 1); break;  // payload past the end
+    default: d.type = 0x77; break;                                                       // no vmbus_packet_type
+  }
+  rx_memory_.copy_in(position, &d, sizeof d);
+  counters().add(Counter::faults_injected);
+  setup_.log->info(std::string(label()) + ": injected fault " + std::string(fault_name(kind)) + " at RX offset " +
+                   std::to_string(position));
+}
+
+void HostChannel::break_channel(std::string_view ring, std::string_view what) noexcept {
+  corrupt_ = true;
+  stalled_.reset();
+  setup_.log->warn(std::string(label()) + ": injected fault: corrupted the guest's " + std::string(ring) + " ring " +
+                   std::string(what) + "; the host stops serving the channel until the device is opened again");
+  counters().set_state(ChannelState::broken);
 }
 
 }  // namespace hvsim

@@ -69,6 +69,7 @@ void Simulator::Impl::start() {
     tree = std::make_unique<SysfsTree>(paths, pages);
     tree->create_skeleton();
     loop = std::make_unique<EventLoop>();
+    start_subchannels();
     watcher = std::make_unique<DriverFileWatcher>(paths, *this, log());
     for (std::string_view driver : kDrivers) watcher->watch_driver(driver);
     loop->add(watcher->fd(), EPOLLIN, [this](std::uint32_t) { watcher->on_readable(); });
@@ -130,10 +131,13 @@ void Simulator::Impl::stop() noexcept {
   // The host goes away: its devices go with it, as if rescinded.
   for (auto it = devices.rbegin(); it != devices.rend(); ++it) detach_uio(**it, true);
   devices.clear();
+  pending_rings.clear();
   control.reset();
   watcher.reset();
   tree->remove_all();
   loop.reset();
+  subchannel_requests.reset();  // after every host service thread was joined
+  ring_timer.reset();
   if (created_root) ::rmdir(paths.root.c_str());
   started = false;
   log().info("stopped; removed the tree under " + paths.root.string());
@@ -178,9 +182,7 @@ auto as_sim_error(Fn&& fn) -> decltype(fn()) {
 DeviceStatus Simulator::offer(const DeviceConfig& device) {
   std::lock_guard lock(impl_->mutex);
   if (!impl_->started) throw SimError("the simulator is not running");
-  std::vector<DeviceSpec> offered;
-  for (const auto& d : impl_->devices) offered.push_back(d->spec);
-  return as_sim_error([&] { return impl_->status_of(impl_->offer(resolve(device, offered))); });
+  return as_sim_error([&] { return impl_->status_of(impl_->offer_config(device)); });
 }
 
 void Simulator::rescind(std::string_view device) {

@@ -1,5 +1,7 @@
 // Simulator: the device table. Offer and rescind (the host's side), probe
 // and remove (the driver core's), and what binding to uio_hv_generic builds.
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "fs_util.h"
@@ -35,7 +37,38 @@ Device& Simulator::Impl::get(std::string_view name_or_instance) {
   throw SimError("no device \"" + std::string(name_or_instance) + "\" (offered: " + (names.empty() ? "none" : names) + ")");
 }
 
+std::vector<DeviceSpec> Simulator::Impl::offered_specs() const {
+  std::vector<DeviceSpec> specs;
+  for (const auto& d : devices) specs.push_back(d->spec);
+  return specs;
+}
+
+std::vector<OfferedSubchannel> Simulator::Impl::offered_subchannels() const {
+  std::vector<OfferedSubchannel> subchannels;
+  for (const auto& d : devices) {
+    for (const auto& c : d->channels) {
+      if (c->spec.subchannel_id != 0) {
+        subchannels.push_back({d->spec.name, c->spec.subchannel_id, c->spec.relid, c->spec.monitor_id});
+      }
+    }
+  }
+  return subchannels;
+}
+
+Device& Simulator::Impl::offer_config(const DeviceConfig& config) {
+  return offer(resolve(config, offered_specs(), offered_subchannels()));
+}
+
 Device& Simulator::Impl::offer(DeviceSpec spec) {
+  // A spec resolved without the subchannels in mind (a re-offer) must still
+  // not take a relid or monitor id one of them holds.
+  for (const OfferedSubchannel& s : offered_subchannels()) {
+    const std::string holder = "subchannel " + std::to_string(s.subchannel_id) + " of \"" + s.device + "\"";
+    if (s.relid == spec.relid) throw SimError("relid " + std::to_string(spec.relid) + " is held by " + holder);
+    if (spec.monitor_id && s.monitor_id == spec.monitor_id) {
+      throw SimError("monitor_id " + std::to_string(*spec.monitor_id) + " is held by " + holder);
+    }
+  }
   auto owned = std::make_unique<Device>();
   Device& d = *owned;
   d.spec = std::move(spec);
@@ -84,6 +117,7 @@ void Simulator::Impl::rescind(Device& d) {
   }
   (void)vmbus::take_int_page_bit(pages.int_page.data(), d.spec.relid);
   log().info("rescinded " + d.label());
+  rescinded.push_back(d.spec);
   std::erase_if(devices, [&](const auto& p) { return p.get() == &d; });
 }
 
@@ -121,8 +155,18 @@ void Simulator::Impl::attach_uio(Device& d) {
   const std::string uio = "uio" + std::to_string(index);
   UioBinding u;
   u.index = index;
-  // hv_uio_probe: vmbus_alloc_ring(ring_size, ring_size) -> map 0.
-  u.rings = SharedMemory::create(uio + " txrx_rings", 2 * d.spec.ring_size);
+  // hv_uio_probe: vmbus_alloc_ring(ring_size, ring_size) -> map 0, and
+  // hv_create_ring_sysfs -> channels/<relid>/ring over the same pages: one
+  // file, published below, whose fd the endpoint passes as map 0.
+  const std::filesystem::path staged_ring = fs::unique_temp(paths.staging, "ring");
+  u.rings = SharedMemory::create_file(staged_ring, 2 * d.spec.ring_size);
+  struct UnlinkStaged {
+    const std::filesystem::path& path;
+    bool armed = true;
+    ~UnlinkStaged() {
+      if (armed) ::unlink(path.c_str());
+    }
+  } unlink_staged{staged_ring};
   if (d.spec.device_class().nic_buffers) {
     // Only HV_NIC gets receive and send buffers, each behind a GPADL.
     u.recv_buffer = SharedMemory::create(uio + " recv", kRecvBufferSize);
@@ -142,21 +186,17 @@ void Simulator::Impl::attach_uio(Device& d) {
     setup.maps.push_back({"recv:" + std::to_string(u.recv_gpadl), u.recv_buffer.fd(), u.recv_buffer.size()});
     setup.maps.push_back({"send:" + std::to_string(u.send_gpadl), u.send_buffer.fd(), u.send_buffer.size()});
   }
-  setup.rings = {u.rings.data(), u.rings.size()};
+  setup.rings = u.rings.bytes();
   setup.int_page = pages.int_page.data();
   setup.monitor_page = pages.monitor_page.data();
-  for (const auto& c : d.channels) {
-    HostChannelSetup hc;
-    hc.spec = c->spec;
-    hc.rings = setup.rings;  // subchannels will bring their own ring memory
-    hc.counters = &c->counters;
-    hc.label = d.spec.name + " relid " + std::to_string(c->spec.relid);
-    setup.channels.push_back(std::move(hc));
-  }
+  // The primary only: subchannels join the running service once offered.
+  setup.channels.push_back(channel_setup(d, *d.channels.front(), setup.rings));
   setup.log = &options.log;
   Device* device = &d;
   setup.on_open_change = [this, device](bool opened) {
     if (opened) ++gpadl;  // vmbus_connect_ring establishes the ring's GPADL
+    // vmbus_disconnect_ring closes the subchannels; hvsim takes their offers back.
+    if (!opened) rescind_subchannels(*device);
     device->channel_state = opened ? kChannelOpenedState : kChannelOpenState;
     try {
       tree->refresh(*device);
@@ -164,11 +204,18 @@ void Simulator::Impl::attach_uio(Device& d) {
       log().warn(e.what());
     }
   };
-  // The node first, then sysfs: a reader that sees uio/uioN can connect.
+  setup.request_subchannels = [requests = subchannel_requests.get(), instance = d.spec.instance](
+                                   std::uint64_t open_id, std::uint32_t first, std::uint32_t count) {
+    requests->post({instance, open_id, first, count});
+  };
+  // The node and the ring file first, then sysfs: a reader that sees
+  // uio/uioN can connect and finds channels/<relid>/ring.
   u.endpoint = std::make_unique<EndpointServer>(*loop, std::move(setup));
   uio_in_use.insert(index);
   d.uio = std::move(u);
   try {
+    tree->publish_ring(d, d.spec.relid, staged_ring);
+    unlink_staged.armed = false;
     tree->add_uio(d);
   } catch (...) {
     detach_uio(d, false);
@@ -176,10 +223,23 @@ void Simulator::Impl::attach_uio(Device& d) {
   }
 }
 
-void Simulator::Impl::detach_uio(Device& d, bool rescinded) noexcept {
+HostChannelSetup Simulator::Impl::channel_setup(const Device& d, ChannelRecord& c, std::span<std::byte> rings) const {
+  HostChannelSetup hc;
+  hc.spec = c.spec;
+  hc.rings = rings;
+  hc.counters = &c.counters;
+  hc.faults = &c.faults;
+  hc.label = d.spec.name + " relid " + std::to_string(c.spec.relid) +
+             (c.spec.subchannel_id != 0 ? " (subchannel " + std::to_string(c.spec.subchannel_id) + ")" : "");
+  return hc;
+}
+
+void Simulator::Impl::detach_uio(Device& d, bool by_rescind) noexcept {
   if (!d.uio) return;
-  if (rescinded) d.uio->endpoint->rescind();
+  if (by_rescind) d.uio->endpoint->rescind();
   d.uio->endpoint.reset();  // unbind: clients get EIO; the host thread is joined
+  rescind_subchannels(d);   // done by the last close just above if it was open; a no-op then
+  tree->remove_ring(d, d.spec.relid);  // hv_uio_remove -> hv_remove_ring_sysfs
   tree->remove_uio(d);
   uio_in_use.erase(d.uio->index);
   d.uio.reset();

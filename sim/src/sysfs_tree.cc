@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 
@@ -61,12 +62,16 @@ struct Rings {
   RingDebug in;   // channel->inbound: the guest's RX ring
 };
 
-Rings rings_of(const Device& d) {
-  if (!d.uio) return {};
-  const std::size_t half = d.uio->rings.size() / 2;
-  std::span<std::byte> all(d.uio->rings.data(), d.uio->rings.size());
+Rings rings_of(std::span<std::byte> all) {
+  if (all.empty()) return {};
+  const std::size_t half = all.size() / 2;
   return {debug_of(all.first(half)), debug_of(all.subspan(half, half))};
 }
+
+// The device's in_*/out_* attributes show its primary channel (hv_dev->channel).
+Rings rings_of(const Device& d) { return rings_of(ring_memory(d, *d.channels.front())); }
+
+std::string channel_dir_name(std::uint32_t relid) { return "channels/" + std::to_string(relid); }
 
 // Monitor page fields for a monitor id (channel_pending, channel_latency, channel_conn_id).
 struct MonitorView {
@@ -153,32 +158,43 @@ std::vector<SysfsTree::Attribute> SysfsTree::device_attributes(const Device& d) 
     add("client_monitor_latency", line(m.latency));
     add("client_monitor_conn_id", line(m.conn_id));
   }
-  // vmbus_chan_attrs, one directory per channel. Only the primary exists yet.
+  // vmbus_chan_attrs, one directory per channel (the primary, then the
+  // subchannels in offer order).
   for (const auto& c : d.channels) {
-    const std::string dir = "channels/" + std::to_string(c->spec.relid) + "/";
-    const CountersSnapshot n = c->counters.snapshot();
-    add(dir + "out_mask", line(r.out.interrupt_mask));
-    add(dir + "in_mask", line(r.in.interrupt_mask));
-    add(dir + "read_avail", line(r.in.to_read));     // hv_get_bytes_to_read(inbound)
-    add(dir + "write_avail", line(r.out.to_write));  // hv_get_bytes_to_write(outbound)
-    add(dir + "cpu", line(c->spec.cpu), 0644);
-    add(dir + "interrupts", line(n[Counter::interrupts]));
-    add(dir + "events", line(n[Counter::signals]));
-    add(dir + "intr_in_full", line(n[Counter::signals_for_space]));
-    add(dir + "intr_out_empty", line(n[Counter::signals_for_data]));
-    add(dir + "out_full_first", line(std::uint64_t{0}));  // guest-side counts the host cannot see
-    add(dir + "out_full_total", line(std::uint64_t{0}));
-    add(dir + "subchannel_id", line(c->spec.subchannel_id));
-    if (c->spec.monitor_id) {
-      const MonitorView m = monitor_of(pages_, *c->spec.monitor_id);
-      add(dir + "pending", line(m.pending));
-      add(dir + "latency", line(m.latency));
-      add(dir + "monitor_id", line(*c->spec.monitor_id));
-    }
-    // channels/<relid>/ring: subchannels only in this version (the kernel
-    // also creates it for the primary at uio probe, which tells DPDK that
-    // subchannels are supported; it comes with subchannel support).
+    const std::string dir = channel_dir_name(c->spec.relid) + "/";
+    for (Attribute& at : channel_attributes(d, *c)) a.push_back({dir + at.path, std::move(at.text), at.mode});
   }
+  return a;
+}
+
+std::vector<SysfsTree::Attribute> SysfsTree::channel_attributes(const Device& d, const ChannelRecord& c) const {
+  // Each channel's own rings (channel->inbound/outbound), 0 while it has none.
+  const Rings r = rings_of(ring_memory(d, c));
+  const CountersSnapshot n = c.counters.snapshot();
+  std::vector<Attribute> a;
+  auto add = [&a](std::string path, std::string text, mode_t mode = 0444) { a.push_back({std::move(path), std::move(text), mode}); };
+  add("out_mask", line(r.out.interrupt_mask));
+  add("in_mask", line(r.in.interrupt_mask));
+  add("read_avail", line(r.in.to_read));     // hv_get_bytes_to_read(inbound)
+  add("write_avail", line(r.out.to_write));  // hv_get_bytes_to_write(outbound)
+  add("cpu", line(c.spec.cpu), 0644);
+  add("interrupts", line(n[Counter::interrupts]));
+  add("events", line(n[Counter::signals]));
+  add("intr_in_full", line(n[Counter::signals_for_space]));
+  add("intr_out_empty", line(n[Counter::signals_for_data]));
+  add("out_full_first", line(std::uint64_t{0}));  // guest-side counts the host cannot see
+  add("out_full_total", line(std::uint64_t{0}));
+  add("subchannel_id", line(c.spec.subchannel_id));
+  // vmbus_chan_attr_is_visible hides these without a monitor id.
+  if (c.spec.monitor_id) {
+    const MonitorView m = monitor_of(pages_, *c.spec.monitor_id);
+    add("pending", line(m.pending));
+    add("latency", line(m.latency));
+    add("monitor_id", line(*c.spec.monitor_id));
+  }
+  // `ring` is not an attribute written here: it is the ring file itself,
+  // published by publish_ring (the primary's at uio probe, a subchannel's
+  // when it is opened).
   return a;
 }
 
@@ -186,11 +202,18 @@ std::vector<SysfsTree::Attribute> SysfsTree::stats_attributes(const Device& d) c
   std::vector<Attribute> a;
   a.push_back({"name", line(d.spec.name), 0444});
   for (const auto& c : d.channels) {
-    const std::string dir = "channels/" + std::to_string(c->spec.relid) + "/";
-    const CountersSnapshot n = c->counters.snapshot();
-    a.push_back({dir + "state", line(state_name(c->counters.state())), 0444});
-    for (Counter k : all_counters()) a.push_back({dir + std::string(counter_name(k)), line(n[k]), 0444});
+    const std::string dir = channel_dir_name(c->spec.relid) + "/";
+    for (Attribute& at : channel_stats_attributes(*c)) a.push_back({dir + at.path, std::move(at.text), at.mode});
   }
+  return a;
+}
+
+std::vector<SysfsTree::Attribute> SysfsTree::channel_stats_attributes(const ChannelRecord& c) const {
+  std::vector<Attribute> a;
+  const CountersSnapshot n = c.counters.snapshot();
+  a.push_back({"state", line(state_name(c.counters.state())), 0444});
+  a.push_back({"subchannel_id", line(c.spec.subchannel_id), 0444});
+  for (Counter k : all_counters()) a.push_back({std::string(counter_name(k)), line(n[k]), 0444});
   return a;
 }
 
@@ -273,6 +296,35 @@ void SysfsTree::remove_device(const Device& d) noexcept {
     fs::remove_tree(dir, paths_.staging);
     forget(dir);
   }
+}
+
+void SysfsTree::add_channel(const Device& d, const ChannelRecord& c) {
+  const std::string name = channel_dir_name(c.spec.relid);
+  publish_dir(paths_.stats_dir(d.spec.instance) / name, channel_stats_attributes(c));
+  try {
+    publish_dir(paths_.device_dir(d.spec.instance) / name, channel_attributes(d, c));
+  } catch (...) {
+    remove_channel(d, c.spec.relid);
+    throw;
+  }
+}
+
+void SysfsTree::remove_channel(const Device& d, std::uint32_t relid) noexcept {
+  const std::string name = channel_dir_name(relid);
+  for (const stdfs::path& dir : {paths_.device_dir(d.spec.instance) / name, paths_.stats_dir(d.spec.instance) / name}) {
+    fs::remove_tree(dir, paths_.staging);
+    forget(dir);
+  }
+}
+
+void SysfsTree::publish_ring(const Device& d, std::uint32_t relid, const stdfs::path& staged) {
+  const stdfs::path ring = paths_.device_dir(d.spec.instance) / channel_dir_name(relid) / "ring";
+  if (::rename(staged.c_str(), ring.c_str()) != 0) fs::throw_errno("cannot publish", ring, errno);
+}
+
+void SysfsTree::remove_ring(const Device& d, std::uint32_t relid) noexcept {
+  // hv_remove_ring_sysfs. The pages live on while mapped (hvsim's, a client's).
+  ::unlink((paths_.device_dir(d.spec.instance) / channel_dir_name(relid) / "ring").c_str());
 }
 
 void SysfsTree::add_uio(const Device& d) {

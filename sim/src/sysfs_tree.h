@@ -14,10 +14,19 @@
 //   - a rejected write cannot fail the writer's write(2): hvsim logs why;
 //   - attributes the kernel fails to read without a ring (in_*/out_*) read 0.
 //
+// Channels: each has channels/<relid>/ (vmbus_add_channel_kobj) with the
+// attributes of its own rings, and hvsim/devices/<instance>/channels/<relid>/
+// with its counters. A subchannel's pair of directories comes and goes with
+// add_channel/remove_channel. The binary `ring` attribute is a ring file the
+// caller made in the staging directory (SharedMemory::create_file);
+// publish_ring renames it into channels/<relid>/ so it appears whole.
+//
 // Usage:
 //   hvsim::SysfsTree tree(paths, pages);
 //   tree.create_skeleton();
 //   tree.add_device(device);   // DIR/sys/bus/vmbus/devices/<instance>/
+//   tree.add_channel(device, subchannel);
+//   tree.publish_ring(device, relid, staged_ring_file);
 //   tree.refresh(device);      // every counter_refresh_ms
 #pragma once
 
@@ -45,6 +54,13 @@ class SysfsTree {
 
   void add_device(const Device& d);
   void remove_device(const Device& d) noexcept;
+  // channels/<relid>/ and its counters directory, each appearing whole
+  // (a subchannel's offer). The caller refreshes channel_vp_mapping.
+  void add_channel(const Device& d, const ChannelRecord& c);
+  void remove_channel(const Device& d, std::uint32_t relid) noexcept;
+  // Renames `staged` (a file in the staging directory) to channels/<relid>/ring.
+  void publish_ring(const Device& d, std::uint32_t relid, const std::filesystem::path& staged);
+  void remove_ring(const Device& d, std::uint32_t relid) noexcept;
   // uio/uioN with its maps, and class/uio/uioN (hv_uio_probe -> uio_register_device).
   void add_uio(const Device& d);
   void remove_uio(const Device& d) noexcept;
@@ -65,7 +81,10 @@ class SysfsTree {
     mode_t mode;
   };
   std::vector<Attribute> device_attributes(const Device& d) const;
+  // One channel's, relative to its channels/<relid>/ directory.
+  std::vector<Attribute> channel_attributes(const Device& d, const ChannelRecord& c) const;
   std::vector<Attribute> stats_attributes(const Device& d) const;
+  std::vector<Attribute> channel_stats_attributes(const ChannelRecord& c) const;
   std::vector<Attribute> uio_attributes(const Device& d) const;
   // Builds `attrs` in a staged directory and renames it to `dir`.
   void publish_dir(const std::filesystem::path& dir, const std::vector<Attribute>& attrs);

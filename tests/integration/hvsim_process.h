@@ -2,13 +2,16 @@
 //
 // The real hvsim binary as a separate process for integration tests: the test
 // process is the guest. HvsimProcess fork+execs `hvsim --root <unique dir
-// under /dev/shm> [--monitor-latency-us N]`, waits (up to 10 s) for
+// under /dev/shm> [--config FILE] [--monitor-latency-us N]`, waits (up to 10 s) for
 // <root>/hvsim.ctl, runs `hvsim ctl --root R ... --json` and parses what it
 // prints, and on destruction sends SIGTERM, reaps the process and removes the
 // root if hvsim left anything behind.
 //
 // Usage:
 //   HvsimProcess sim;                       // throws std::runtime_error with hvsim's log
+//   nlohmann::json config = hvsim::to_json(hvsim::default_config());
+//   config["subchannel_ring_delay_ms"] = 500;
+//   HvsimProcess slow({.config = config});  // written to a file, passed as --config
 //   vmbus::SysfsRoot root = sim.sysfs();    // <root>/sys, nodes in <root>/dev
 //   nlohmann::json list = sim.ctl({"list"});
 //   for (const auto& d : list["devices"]) ...
@@ -16,6 +19,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,7 +45,9 @@ namespace vmbus_it {
 class HvsimProcess {
  public:
   struct Options {
-    std::optional<unsigned> monitor_latency_us;
+    std::optional<unsigned> monitor_latency_us{};
+    // A whole config (hvsim --print-default-config shows one), passed as --config.
+    std::optional<nlohmann::json> config{};
   };
 
   HvsimProcess() : HvsimProcess(Options{}) {}
@@ -54,6 +60,14 @@ class HvsimProcess {
     std::filesystem::remove_all(root_, ec);
 
     std::vector<std::string> args = {HVSIM_BINARY, "--root", root_.string()};
+    if (options.config) {
+      config_ = std::filesystem::temp_directory_path() / ("vmbus-it-hvsim-" + tag + ".json");
+      std::ofstream out(config_);
+      out << options.config->dump(2) << "\n";
+      if (!out) throw std::runtime_error("cannot write the hvsim config " + config_.string());
+      args.push_back("--config");
+      args.push_back(config_.string());
+    }
     if (options.monitor_latency_us) {
       args.push_back("--monitor-latency-us");
       args.push_back(std::to_string(*options.monitor_latency_us));
@@ -70,6 +84,8 @@ class HvsimProcess {
         ::dup2(fd, 1);
         ::dup2(fd, 2);
       }
+      // hvsim goes with the test process, even if a crash skips ~HvsimProcess.
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
       ::execv(HVSIM_BINARY, argv.data());
       ::_exit(127);
     }
@@ -97,6 +113,7 @@ class HvsimProcess {
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
     std::filesystem::remove(log_, ec);
+    if (!config_.empty()) std::filesystem::remove(config_, ec);
   }
 
   HvsimProcess(const HvsimProcess&) = delete;
@@ -179,6 +196,7 @@ class HvsimProcess {
 
   std::filesystem::path root_;
   std::filesystem::path log_;
+  std::filesystem::path config_;  // the --config file, if any
   pid_t pid_ = -1;
 };
 

@@ -17,8 +17,16 @@
 //    "relid": 16, "monitor_id": 3 | null | "auto", "ring_size": 2101248,
 //    "host": "echo" | "silent", "driver": "auto" | "none" | "hv_netvsc" |
 //    "hv_utils" | "uio_hv_generic", "driver_override": "uio_hv_generic",
-//    "cpu": 0}
-// The file: {"monitor_latency_us": 50, "counter_refresh_ms": 100, "devices": [...]}
+//    "cpu": 0, "subchannels": 7}
+// The file: {"monitor_latency_us": 50, "counter_refresh_ms": 100,
+//            "subchannel_ring_delay_ms": 20, "devices": [...]}
+//
+// Subchannels: "subchannels" is how many the host grants the device at most
+// (the NIC's device host offers them on NVSP SUBCH_REQ, the echo host on
+// open; DeviceHost::offer_subchannels). Their relids and monitor ids are
+// not configured: they are taken when the host offers them (the next relid
+// above every channel offered, the lowest free monitor id), so resolve()
+// keeps new devices clear of the subchannels offered at the time.
 //
 // Usage:
 //   hvsim::SimConfig config = path.empty() ? hvsim::default_config() : hvsim::load_config(path);
@@ -51,6 +59,10 @@ inline constexpr std::uint32_t kMaxRelid = 2048 * 8 - 1;
 inline constexpr std::uint32_t kMaxMonitorId = 127;
 // The monitor page's latency field is a u16 of 100 ns units.
 inline constexpr std::uint32_t kMaxMonitorLatencyUs = 6553;
+// A device has at most 64 channels: the primary and 63 subchannels (DPDK
+// VMBUS_MAX_CHANNELS; netvsc's VRSS_CHANNEL_MAX is 64 too).
+inline constexpr std::uint32_t kMaxSubchannels = 63;
+inline constexpr std::uint32_t kMaxSubchannelRingDelayMs = 60'000;
 
 struct DeviceConfig {
   std::string name;                          // "" = "<class name><relid>"
@@ -64,6 +76,7 @@ struct DeviceConfig {
   std::string driver = "auto";               // auto | none | a driver in kDrivers
   std::string driver_override;               // "" = none ("(null)")
   std::uint32_t cpu = 0;                     // target VP (channels/<relid>/cpu)
+  std::optional<std::uint32_t> subchannels;  // granted at most; nullopt = the class's (default_subchannels)
 };
 
 // A device with every value decided.
@@ -78,8 +91,23 @@ struct DeviceSpec {
   std::string driver;                      // auto | none | a driver name
   std::string driver_override;
   std::uint32_t cpu = 0;
+  std::uint32_t subchannels = 0;           // the most the host offers per open (0..kMaxSubchannels)
 
   const DeviceClass& device_class() const { return class_of(class_id); }
+};
+
+// How many subchannels the host grants a class when the config says
+// nothing: a NIC 7 (an 8-vCPU Azure VM's synthetic NIC has 8 queues: the
+// primary and 7 subchannels), echo 3 (so tests exercise them), others 0.
+std::uint32_t default_subchannels(const DeviceClass& c);
+
+// A subchannel the host has offered (its relid and monitor id are taken
+// until it is rescinded): resolve() keeps a new device clear of them.
+struct OfferedSubchannel {
+  std::string device;                       // the device's name, for messages
+  std::uint32_t subchannel_id = 0;
+  std::uint32_t relid = 0;
+  std::optional<std::uint8_t> monitor_id;
 };
 
 struct SimConfig {
@@ -89,6 +117,11 @@ struct SimConfig {
   std::uint32_t monitor_latency_us = 50;
   // How often the dynamic sysfs files (read_avail, interrupts, ...) are rewritten.
   std::uint32_t counter_refresh_ms = 100;
+  // How long after the host offers a subchannel its channels/<relid>/ring
+  // file appears: the kernel opens the subchannel in hv_uio_new_channel and
+  // only then creates the file, a little after the channel directory
+  // (f31fe8165d36 advises user space to wait for it with inotify).
+  std::uint32_t subchannel_ring_delay_ms = 20;
   std::vector<DeviceConfig> devices;
 };
 
@@ -107,8 +140,11 @@ DeviceConfig parse_device(const nlohmann::json& json, std::string_view where);
 DeviceConfig device_from_class(std::string_view class_name_or_guid, std::string_view instance = {});
 
 // Decides every open value and checks the result against `offered` (unique
-// name, instance, relid and monitor id; sizes and ranges). Throws ConfigError.
-DeviceSpec resolve(const DeviceConfig& device, const std::vector<DeviceSpec>& offered);
+// name, instance, relid and monitor id; sizes and ranges) and against the
+// subchannels offered now (their relids and monitor ids are taken too).
+// Throws ConfigError.
+DeviceSpec resolve(const DeviceConfig& device, const std::vector<DeviceSpec>& offered,
+                   const std::vector<OfferedSubchannel>& subchannels = {});
 // Resolves a whole config in order; throws ConfigError naming the device.
 std::vector<DeviceSpec> resolve_all(const SimConfig& config);
 

@@ -43,6 +43,7 @@ enum class Counter : std::uint8_t {
   packets_dropped,       // packets the device host could not handle (logged)
   drains,                // drain passes over the guest's TX ring
   corrupt_closes,        // times the channel was closed for a corrupt guest ring
+  faults_injected,       // faults that fired on purpose (hvsim/faults.h)
   count_,
 };
 inline constexpr std::size_t kCounterCount = static_cast<std::size_t>(Counter::count_);
@@ -61,6 +62,7 @@ enum class ChannelState : std::uint8_t {
   open,     // the host serves the channel
   blocked,  // the host waits for room in the guest's RX ring (pending_send_sz set)
   corrupt,  // the guest broke a ring; the host stopped serving it until the next open
+  broken,   // an injected fault broke the channel on purpose (hvsim/faults.h), until the next open
 };
 std::string_view state_name(ChannelState s);
 

@@ -17,6 +17,11 @@
 // A malformed GPA-direct header or unreachable guest memory drops the packet
 // with a log line. A reply larger than the RX ring is dropped the same way.
 //
+// Subchannels: when the guest opens the device, echo asks the host for all
+// the subchannels its config grants ("subchannels", 3 by default), the
+// way a NIC's host does on NVSP SUBCH_REQ, and echoes on each of them as on
+// the primary: replies go back on the channel the packet came in on.
+//
 // Usage:
 //   hvsim::register_device_host("echo", [](const hvsim::DeviceSpec&) { return std::make_unique<hvsim::EchoHost>(); });
 #pragma once
@@ -27,6 +32,7 @@ namespace hvsim {
 
 class EchoHost final : public DeviceHost {
  public:
+  void on_open(HostChannel& channel) override;
   PacketResult on_packet(HostChannel& channel, const vmbus::IncomingPacket& packet) override;
 
  private:

@@ -44,6 +44,7 @@
 #include <string_view>
 
 #include "hvsim/counters.h"
+#include "hvsim/faults.h"
 #include "hvsim/guest_memory.h"
 #include "hvsim/log.h"
 #include "vmbus/packet/descriptor.h"
@@ -68,6 +69,7 @@ struct HostChannelSetup {
   ChannelSpec spec;
   std::span<std::byte> rings;      // TX ring (guest -> host), then RX ring; equal halves
   ChannelCounters* counters = nullptr;
+  ChannelFaults* faults = nullptr;  // armed by ctl; nullptr: none (tests)
   GuestMemory* memory = nullptr;
   DeviceHost* host = nullptr;
   int interrupt_fd = -1;           // the guest's interrupt eventfd
@@ -128,6 +130,13 @@ class HostChannel {
   // Retries the stalled packet; false if the host must wait for the guest.
   bool retry_stalled() noexcept;
   void close_corrupt(std::string_view ring, const vmbus::Error& error) noexcept;
+  // --- Injected faults (hvsim/faults.h); each returns quickly when none is armed. ---
+  bool faults_armed() const noexcept { return setup_.faults != nullptr && setup_.faults->armed(); }
+  bool fault_fires(FaultKind kind) noexcept;  // consumes one firing, counts and logs it
+  void delay_before_handling() noexcept;
+  void corrupt_last_descriptor(FaultKind kind, std::uint32_t position) noexcept;
+  // The host breaks the channel on purpose: state broken until the next open.
+  void break_channel(std::string_view ring, std::string_view what) noexcept;
   void interrupt_guest(bool for_data, bool for_space) noexcept;
 
   HostChannelSetup setup_;

@@ -12,7 +12,8 @@
 //     rings by Hyper-V's rules and hands packets to the device's host
 //     (echo, silent; NIC and KVP later);
 //   - a control socket DIR/hvsim.ctl for `hvsim ctl` (list, stats, offer,
-//     rescind, bind, unbind), and the same operations as methods here.
+//     rescind, reoffer, bind, unbind, fault), and the same operations as
+//     methods here.
 // `hvsim --root DIR` runs one; tests run one in-process.
 //
 // Threads: start() runs a control thread (sysfs writes, endpoints, the
@@ -25,7 +26,9 @@
 //   sim.bind("echo", "uio_hv_generic");            // or write the bind file
 //   auto d = sim.device("echo");                   // d.uio == 0: DIR/dev/uio0
 //   sim.offer(hvsim::device_from_class("echo"));   // hot-add
+//   sim.inject_fault("echo", hvsim::parse_fault({"drop-interrupt"}));
 //   sim.rescind("echo");
+//   sim.reoffer("echo");                           // the same instance and relid again
 //   sim.stop();                                    // the tree goes
 #pragma once
 
@@ -37,6 +40,7 @@
 #include <vector>
 
 #include "hvsim/config.h"
+#include "hvsim/faults.h"
 #include "hvsim/log.h"
 #include "hvsim/status.h"
 #include "hvsim/tree_paths.h"
@@ -79,6 +83,14 @@ class Simulator {
   // The host rescinds the device: its client gets Rescinded, its uio node and
   // directory disappear. `device` is a name or an instance GUID.
   void rescind(std::string_view device);
+  // Offers a rescinded device again with everything it had (instance, relid,
+  // monitor id, driver): to the guest a new device with the same identity.
+  // Throws SimError if it is offered, was never rescinded, or its relid or
+  // monitor id was taken meanwhile.
+  DeviceStatus reoffer(std::string_view device);
+  // Arms a fault on one of the device's channels (the primary unless
+  // fault.relid names another). Throws SimError naming the device or relid.
+  void inject_fault(std::string_view device, const FaultRequest& fault);
   // As writing drivers/<driver>/bind and drivers/<driver>/unbind, but
   // without the match check (the admin's will) for bind.
   void bind(std::string_view device, std::string_view driver);
