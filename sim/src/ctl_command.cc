@@ -1,6 +1,6 @@
 // `hvsim ctl`: one request to a running hvsim, printed as a table or JSON.
 // GCC 12 reports a "potential null pointer dereference" inside Boost 1.74's
-// typed_value<std::string>::notify() (as bench/bench_options.cc explains):
+// typed_value<std::string>::notify() (as bench/ring/ring_options.cc explains):
 // off for this file, which is command-line handling only.
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 

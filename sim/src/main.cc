@@ -1,7 +1,7 @@
 // hvsim: run a simulated Hyper-V host under a root directory, or control a
 // running one (`hvsim ctl`, ctl_command.cc).
 // GCC 12 reports a "potential null pointer dereference" inside Boost 1.74's
-// typed_value<std::string>::notify() (as bench/bench_options.cc explains):
+// typed_value<std::string>::notify() (as bench/ring/ring_options.cc explains):
 // off for this file, which is command-line handling only.
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 
