@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "hvsim_process.h"
+#include "open_echo.h"
 #include "vmbus/device/claim.h"
 #include "vmbus/device/device.h"
 #include "vmbus/device/dma_region.h"
@@ -36,17 +37,6 @@ namespace {
 
 using vmbus::kHvPageSize;
 
-struct OpenEcho {
-  vmbus::Claim claim;
-  std::unique_ptr<vmbus::Device> device;
-};
-OpenEcho open_echo(const HvsimProcess& sim) {
-  const vmbus::Guid echo = vmbus::Guid::parse(sim.device("echo").at("instance").get<std::string>()).value();
-  OpenEcho e;
-  e.claim = vmbus::claim_device(sim.sysfs(), echo);
-  e.device = vmbus::Device::open(e.claim.device());
-  return e;
-}
 
 std::byte pattern(std::size_t i) { return static_cast<std::byte>((i * 131u + (i >> 12) * 7u + 1u) & 0xffu); }
 

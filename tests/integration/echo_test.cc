@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "hvsim_process.h"
+#include "open_echo.h"
 #include "vmbus/device/claim.h"
 #include "vmbus/device/device.h"
 #include "vmbus/device/discovery.h"
@@ -54,17 +55,6 @@ void fill(std::vector<std::byte>& buf, std::uint64_t id, std::size_t size) {
   return ::testing::AssertionSuccess();
 }
 
-struct OpenEcho {
-  vmbus::Claim claim;
-  std::unique_ptr<vmbus::Device> device;
-};
-OpenEcho open_echo(const HvsimProcess& sim) {
-  const vmbus::Guid echo = vmbus::Guid::parse(sim.device("echo").at("instance").get<std::string>()).value();
-  OpenEcho e;
-  e.claim = vmbus::claim_device(sim.sysfs(), echo);
-  e.device = vmbus::Device::open(e.claim.device());
-  return e;
-}
 
 std::size_t packet_bytes(std::size_t payload) { return 16 + ((payload + 7) / 8) * 8 + 8; }
 

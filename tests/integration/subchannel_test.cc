@@ -17,6 +17,7 @@
 
 #include "hvsim/config.h"
 #include "hvsim_process.h"
+#include "open_echo.h"
 #include "vmbus/device/claim.h"
 #include "vmbus/device/device.h"
 #include "vmbus/device/discovery.h"
@@ -37,18 +38,6 @@ constexpr milliseconds kPatience{30'000};
 
 std::byte pattern(std::uint64_t id, std::size_t i) { return static_cast<std::byte>((id * 131u + i * 7u) & 0xffu); }
 
-struct OpenEcho {
-  vmbus::Guid instance;
-  vmbus::Claim claim;
-  std::unique_ptr<vmbus::Device> device;
-};
-OpenEcho open_echo(const HvsimProcess& sim) {
-  OpenEcho e;
-  e.instance = vmbus::Guid::parse(sim.device("echo").at("instance").get<std::string>()).value();
-  e.claim = vmbus::claim_device(sim.sysfs(), e.instance);
-  e.device = vmbus::Device::open(e.claim.device());
-  return e;
-}
 
 // The subchannels' relids, as a guest learns them: the channels/<relid>/
 // directories next to the primary's.

@@ -92,13 +92,15 @@ struct Error {
   friend bool operator==(const Error&, const Error&) = default;
 };
 
-// A value or an Error. Converting from either is implicit, so functions
-// `return Error{Errc::full, needed};` or `return packet;`.
-template <typename T>
-class [[nodiscard]] Result {
+// A value or an error of type E. Converting from either is implicit, so
+// functions `return Error{Errc::full, needed};` or `return packet;`. Result<T>
+// (E = Error) is the SDK's; a layer with richer errors (netvsc's ParseError)
+// uses the same shape with its own E.
+template <typename T, typename E>
+class [[nodiscard]] BasicResult {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(implicit)
-  Result(Error error) : state_(std::in_place_index<1>, error) {}        // NOLINT(implicit)
+  BasicResult(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(implicit)
+  BasicResult(E error) : state_(std::in_place_index<1>, error) {}            // NOLINT(implicit)
 
   bool ok() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
@@ -111,26 +113,32 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  Error error() const { return std::get<1>(state_); }
+  E error() const { return std::get<1>(state_); }
 
  private:
-  std::variant<T, Error> state_;
+  std::variant<T, E> state_;
 };
 
-// Success or an Error, with no value.
-class [[nodiscard]] Status {
+template <typename T>
+using Result = BasicResult<T, Error>;
+
+// Success or an error of type E, with no value.
+template <typename E>
+class [[nodiscard]] BasicStatus {
  public:
-  Status() = default;
-  Status(Error error) : error_(error), ok_(false) {}  // NOLINT(implicit)
+  BasicStatus() = default;
+  BasicStatus(E error) : error_(error), ok_(false) {}  // NOLINT(implicit)
 
   bool ok() const noexcept { return ok_; }
   explicit operator bool() const noexcept { return ok_; }
-  Error error() const noexcept { return error_; }
+  E error() const noexcept { return error_; }  // meaningful only when !ok()
 
  private:
-  Error error_{Errc::invalid_argument, 0};
+  E error_{};
   bool ok_ = true;
 };
+
+using Status = BasicStatus<Error>;
 
 }  // namespace vmbus
 

@@ -83,15 +83,23 @@ std::vector<ChannelInfo> read_channels(const fs::path& device_dir) {
   for (const std::string& name : list_directory(dir, "one directory per channel, named by relid")) {
     const fs::path channel_dir = dir / name;
     ChannelInfo channel;
-    const std::optional<std::uint32_t> relid = sysfs::parse_decimal(name);
-    if (!relid || !is_dir(channel_dir)) {
-      throw DeviceError(channel_dir.string() + ": expected a channel directory named by its decimal relid");
+    try {
+      const std::optional<std::uint32_t> relid = sysfs::parse_decimal(name);
+      if (!relid || !is_dir(channel_dir)) {
+        throw DeviceError(channel_dir.string() + ": expected a channel directory named by its decimal relid");
+      }
+      channel.relid = *relid;
+      channel.subchannel_id = sysfs::read_decimal(channel_dir / "subchannel_id");
+      channel.monitor_id = read_monitor_id(channel_dir / "monitor_id");
+      channel.cpu = sysfs::read_decimal(channel_dir / "cpu");
+      channel.has_ring_file = exists_no_follow(channel_dir / "ring");
+    } catch (const DeviceError&) {
+      // A subchannel the host rescinded while we read it loses its whole
+      // directory (vmbus_remove_channel_attr_group): that channel is gone,
+      // not malformed.
+      if (!exists_no_follow(channel_dir)) continue;
+      throw;
     }
-    channel.relid = *relid;
-    channel.subchannel_id = sysfs::read_decimal(channel_dir / "subchannel_id");
-    channel.monitor_id = read_monitor_id(channel_dir / "monitor_id");
-    channel.cpu = sysfs::read_decimal(channel_dir / "cpu");
-    channel.has_ring_file = exists_no_follow(channel_dir / "ring");
     channels.push_back(channel);
   }
   // The primary (subchannel_id 0) first, then by relid.

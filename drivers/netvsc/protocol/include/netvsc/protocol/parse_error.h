@@ -19,8 +19,6 @@
 
 #include <cstdint>
 #include <string>
-#include <utility>
-#include <variant>
 
 #include "vmbus/result.h"
 
@@ -94,44 +92,12 @@ struct ParseError {
   friend bool operator==(const ParseError&, const ParseError&) = default;
 };
 
-// A parsed value or the ParseError naming what was wrong; shaped like
-// vmbus::Result.
+// A parsed value or the ParseError naming what was wrong: vmbus::Result's
+// shape with this layer's error.
 template <typename T>
-class [[nodiscard]] ParseResult {
- public:
-  ParseResult(T value) : state_(std::in_place_index<0>, std::move(value)) {}     // NOLINT(implicit)
-  ParseResult(ParseError error) : state_(std::in_place_index<1>, error) {}       // NOLINT(implicit)
-
-  bool ok() const noexcept { return state_.index() == 0; }
-  explicit operator bool() const noexcept { return ok(); }
-
-  T& value() & { return std::get<0>(state_); }
-  const T& value() const& { return std::get<0>(state_); }
-  T&& value() && { return std::get<0>(std::move(state_)); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-
-  ParseError error() const { return std::get<1>(state_); }
-
- private:
-  std::variant<T, ParseError> state_;
-};
+using ParseResult = vmbus::BasicResult<T, ParseError>;
 
 // Success or a ParseError, with no value (validation-only checks).
-class [[nodiscard]] ParseStatus {
- public:
-  ParseStatus() = default;
-  ParseStatus(ParseError error) : error_(error), ok_(false) {}  // NOLINT(implicit)
-
-  bool ok() const noexcept { return ok_; }
-  explicit operator bool() const noexcept { return ok_; }
-  ParseError error() const noexcept { return error_; }
-
- private:
-  ParseError error_{Field::nvsp_msg_type, Violation::too_short, 0};
-  bool ok_ = true;
-};
+using ParseStatus = vmbus::BasicStatus<ParseError>;
 
 }  // namespace netvsc
