@@ -7,6 +7,7 @@
 // file, and a short timeout the error that names it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -250,6 +251,34 @@ TEST(Subchannel, AReopenedDeviceIsOfferedItsSubchannelsAgain) {
     EXPECT_EQ(second[i].relid, first[i].relid);
     vmbus::Channel& sub = e.device->open_subchannel(second[i].relid, kPatience);
     EXPECT_EQ(echo_on(sub, 1, 50, i), "") << sim.log();
+  }
+}
+
+}  // namespace
+}  // namespace vmbus_it
+
+namespace vmbus_it {
+namespace {
+
+TEST(Subchannel, OpensBySubchannelIdAndNamesTheDirectoryWhenAbsent) {
+  HvsimProcess sim;
+  OpenEcho e = open_echo(sim);
+  // Queue-style: ask for subchannel 2 without knowing its relid.
+  vmbus::Channel& sub = e.device->open_subchannel_by_id(2, kPatience);
+  const std::vector<vmbus::ChannelInfo> offered = wait_for_subchannels(sim, e.instance, 3);
+  ASSERT_EQ(offered.size(), 3u) << sim.log();
+  const auto it = std::find_if(offered.begin(), offered.end(), [](const vmbus::ChannelInfo& c) { return c.subchannel_id == 2; });
+  ASSERT_NE(it, offered.end());
+  EXPECT_EQ(sub.relid(), it->relid);
+  EXPECT_EQ(echo_on(sub, 1, 50, 2), "") << sim.log();
+  EXPECT_EQ(&e.device->open_subchannel_by_id(0, kPatience), &e.device->channel(0));
+  try {
+    (void)e.device->open_subchannel_by_id(9, milliseconds(200));  // echo grants 3
+    ADD_FAILURE() << "subchannel 9 opened";
+  } catch (const vmbus::DeviceError& error) {
+    const std::string what = error.what();
+    EXPECT_NE(what.find("/channels"), std::string::npos) << what;
+    EXPECT_NE(what.find("no channel with subchannel_id 9"), std::string::npos) << what;
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -18,6 +19,7 @@
 #include "file_watch.h"
 #include "subchannel_ring.h"
 #include "uio_map_layout.h"
+#include "vmbus/device/discovery.h"
 #include "vmbus/device/sysfs.h"
 #include "vmbus/hv_monitor_page.h"
 
@@ -209,6 +211,29 @@ Channel& Device::open_subchannel(std::uint32_t relid, std::chrono::milliseconds 
   }
   slot.channel = std::move(*channel);
   return state_->publish(std::move(slot));
+}
+
+Channel& Device::open_subchannel_by_id(std::uint32_t subchannel_id, std::chrono::milliseconds timeout) {
+  if (subchannel_id == 0) return channel(0);
+  const DeviceInfo& info = state_->info;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // The offer shows up as a new channels/<relid>/ directory; its ring file
+  // follows (open_subchannel waits for that). Polled: setup, not data path.
+  for (;;) {
+    if (check_rescinded()) throw_file_error(info.sysfs_dir, "the device was rescinded: no subchannel can be opened");
+    for (const ChannelInfo& c : read_channels(info.sysfs_dir)) {
+      if (c.subchannel_id != subchannel_id) continue;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      return open_subchannel(c.relid, std::max(left, std::chrono::milliseconds(1)));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw_file_error(info.sysfs_dir / "channels", "no channel with subchannel_id " + std::to_string(subchannel_id) +
+                                                        " appeared within " + ms(timeout) +
+                                                        ": the host has not offered it (did the device protocol "
+                                                        "ask for subchannels?)");
+    }
+    ::poll(nullptr, 0, 5);
+  }
 }
 
 int Device::event_fd() const noexcept { return state_->backing->event_fd(); }

@@ -74,41 +74,6 @@ std::optional<std::uint8_t> read_monitor_id(const fs::path& file) {
   return static_cast<std::uint8_t>(*id);
 }
 
-// channels/<relid>/ (vmbus_drv.c: vmbus_add_channel_kobj names it "%u").
-// monitor_id is hidden when !monitor_allocated (vmbus_chan_attr_is_visible).
-std::vector<ChannelInfo> read_channels(const fs::path& device_dir) {
-  const fs::path dir = device_dir / "channels";
-  std::vector<ChannelInfo> channels;
-  if (!exists_no_follow(dir)) return channels;  // kernels before the channels kset (4.14)
-  for (const std::string& name : list_directory(dir, "one directory per channel, named by relid")) {
-    const fs::path channel_dir = dir / name;
-    ChannelInfo channel;
-    try {
-      const std::optional<std::uint32_t> relid = sysfs::parse_decimal(name);
-      if (!relid || !is_dir(channel_dir)) {
-        throw DeviceError(channel_dir.string() + ": expected a channel directory named by its decimal relid");
-      }
-      channel.relid = *relid;
-      channel.subchannel_id = sysfs::read_decimal(channel_dir / "subchannel_id");
-      channel.monitor_id = read_monitor_id(channel_dir / "monitor_id");
-      channel.cpu = sysfs::read_decimal(channel_dir / "cpu");
-      channel.has_ring_file = exists_no_follow(channel_dir / "ring");
-    } catch (const DeviceError&) {
-      // A subchannel the host rescinded while we read it loses its whole
-      // directory (vmbus_remove_channel_attr_group): that channel is gone,
-      // not malformed.
-      if (!exists_no_follow(channel_dir)) continue;
-      throw;
-    }
-    channels.push_back(channel);
-  }
-  // The primary (subchannel_id 0) first, then by relid.
-  std::sort(channels.begin(), channels.end(), [](const ChannelInfo& a, const ChannelInfo& b) {
-    return std::pair(a.subchannel_id != 0, a.relid) < std::pair(b.subchannel_id != 0, b.relid);
-  });
-  return channels;
-}
-
 // What map `index` of uio_hv_generic must be (uio_hv_generic.c: hv_uio_probe
 // fills mem[TXRX_RING_MAP], INT_PAGE_MAP, MON_PAGE_MAP, RECV_BUF_MAP,
 // SEND_BUF_MAP in that order). Throws naming name or size.
@@ -254,6 +219,41 @@ std::string problems_note(const DeviceScan& found) {
 }
 
 }  // namespace
+
+// channels/<relid>/ (vmbus_drv.c: vmbus_add_channel_kobj names it "%u").
+// monitor_id is hidden when !monitor_allocated (vmbus_chan_attr_is_visible).
+std::vector<ChannelInfo> read_channels(const fs::path& device_dir) {
+  const fs::path dir = device_dir / "channels";
+  std::vector<ChannelInfo> channels;
+  if (!exists_no_follow(dir)) return channels;  // kernels before the channels kset (4.14)
+  for (const std::string& name : list_directory(dir, "one directory per channel, named by relid")) {
+    const fs::path channel_dir = dir / name;
+    ChannelInfo channel;
+    try {
+      const std::optional<std::uint32_t> relid = sysfs::parse_decimal(name);
+      if (!relid || !is_dir(channel_dir)) {
+        throw DeviceError(channel_dir.string() + ": expected a channel directory named by its decimal relid");
+      }
+      channel.relid = *relid;
+      channel.subchannel_id = sysfs::read_decimal(channel_dir / "subchannel_id");
+      channel.monitor_id = read_monitor_id(channel_dir / "monitor_id");
+      channel.cpu = sysfs::read_decimal(channel_dir / "cpu");
+      channel.has_ring_file = exists_no_follow(channel_dir / "ring");
+    } catch (const DeviceError&) {
+      // A subchannel the host rescinded while we read it loses its whole
+      // directory (vmbus_remove_channel_attr_group): that channel is gone,
+      // not malformed.
+      if (!exists_no_follow(channel_dir)) continue;
+      throw;
+    }
+    channels.push_back(channel);
+  }
+  // The primary (subchannel_id 0) first, then by relid.
+  std::sort(channels.begin(), channels.end(), [](const ChannelInfo& a, const ChannelInfo& b) {
+    return std::pair(a.subchannel_id != 0, a.relid) < std::pair(b.subchannel_id != 0, b.relid);
+  });
+  return channels;
+}
 
 DeviceScan scan(const SysfsRoot& root) {
   const fs::path dir = root.devices_dir();

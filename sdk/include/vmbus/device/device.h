@@ -37,6 +37,7 @@
 //     vmbus::Result<std::uint32_t> n = dev->wait(std::chrono::milliseconds(100));
 //     if (!n && n.error().code == vmbus::Errc::rescinded) return;
 //     vmbus::Channel& sub = dev->open_subchannel(relid, std::chrono::seconds(10));
+//     vmbus::Channel& q1 = dev->open_subchannel_by_id(1, std::chrono::seconds(10));
 //     vmbus::DmaRegion dma = dev->allocate_dma(1 << 20);  // throws DeviceError
 //     vmbus::GpaDirectHeader ranges;
 //     if (dma.add_page_buffers(ranges, /*offset=*/0, frame_len))
@@ -101,6 +102,13 @@ class Device {
   // timeout, ring file size or permission, device rescinded, too many channels.
   // Set-up only: not concurrently with channel() on other threads.
   Channel& open_subchannel(std::uint32_t relid, std::chrono::milliseconds timeout);
+
+  // The same, for the subchannel the host offered with `subchannel_id`
+  // (1..63; queue i of a netvsc port is subchannel i): waits up to `timeout`
+  // for a channels/<relid>/ whose subchannel_id says so, then opens it. 0 is
+  // the primary. Throws DeviceError as open_subchannel does, naming the
+  // channels directory on timeout.
+  Channel& open_subchannel_by_id(std::uint32_t subchannel_id, std::chrono::milliseconds timeout);
 
   // Readable when interrupts are pending or the device was rescinded.
   int event_fd() const noexcept;

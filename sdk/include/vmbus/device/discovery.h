@@ -51,6 +51,12 @@ std::vector<DeviceInfo> discover(const SysfsRoot& root);
 // does not exist, or one naming the file that is missing or malformed.
 DeviceInfo describe_device(const SysfsRoot& root, const Guid& instance);
 
+// The channels of one device directory (devices/<instance>/channels/*):
+// the primary first, then subchannels by relid. A channel whose directory
+// vanishes while it is read (the host rescinded that subchannel) is left
+// out. Throws DeviceError naming a malformed file.
+std::vector<ChannelInfo> read_channels(const std::filesystem::path& device_dir);
+
 // Devices of one class, by instance. Throws DeviceError only as scan() does.
 std::vector<DeviceInfo> find_devices_of_class(const SysfsRoot& root, const Guid& class_id);
 
