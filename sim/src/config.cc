@@ -3,6 +3,7 @@
 #include "hvsim/config.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -82,7 +83,141 @@ DeviceConfig make(std::string name, std::string_view class_name, std::string_vie
   return d;
 }
 
+std::uint32_t nvsp_version(std::string_view text) {
+  // NVSP_PROTOCOL_VERSION_* (hyperv_net.h).
+  if (text == "1") return 0x2;
+  if (text == "2") return 0x30002;
+  if (text == "4") return 0x40000;
+  if (text == "5") return 0x50000;
+  if (text == "6") return 0x60000;
+  if (text == "6.1" || text == "61") return 0x60001;
+  return 0;
+}
+
+std::string nvsp_version_text(std::uint32_t v) {
+  switch (v) {
+    case 0x2: return "1";
+    case 0x30002: return "2";
+    case 0x40000: return "4";
+    case 0x50000: return "5";
+    case 0x60000: return "6";
+    default: return "6.1";
+  }
+}
+
+NicConfig parse_nic(const json& j, const std::string& where_in) {
+  const std::string where = where_in + ": nic";
+  if (!j.is_object()) fail(where, "expected an object, got " + j.dump());
+  NicConfig n;
+  for (const auto& [key, v] : j.items()) {
+    if (key == "max_version") {
+      const std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+      n.max_nvsp_version = nvsp_version(s);
+      if (n.max_nvsp_version == 0) fail(where, "max_version: \"" + s + "\" is not an NVSP version (1, 2, 4, 5, 6, 6.1)");
+    } else if (key == "mac") {
+      const std::string s = get_string(v, where, key);
+      n.mac = parse_mac(s);
+      if (!n.mac) fail(where, "mac: \"" + s + "\" is not a MAC address (xx:xx:xx:xx:xx:xx)");
+      if (((*n.mac)[0] & 1u) != 0) fail(where, "mac: " + s + " is a multicast address (bit 0 of the first byte is set)");
+    } else if (key == "mtu") {
+      n.mtu = static_cast<std::uint32_t>(get_unsigned(v, where, key, 9000));
+      if (n.mtu < 68) fail(where, "mtu: " + std::to_string(n.mtu) + " is below the minimum 68");
+    } else if (key == "link_speed_mbps") {
+      n.link_speed_mbps = get_unsigned(v, where, key, 400'000);  // OID_GEN_LINK_SPEED is u32 of 100 bps: 429 Gbps at most
+      if (n.link_speed_mbps == 0) fail(where, "link_speed_mbps: must be at least 1");
+    } else if (key == "link") {
+      const std::string s = get_string(v, where, key);
+      if (s != "up" && s != "down") fail(where, "link: \"" + s + "\" must be \"up\" or \"down\"");
+      n.link_up = s == "up";
+    } else if (key == "backend") {
+      n.backend = get_string(v, where, key);
+      if (n.backend != "loopback" && n.backend != "sink" && n.backend != "source" && n.backend != "tap") {
+        fail(where, "backend: \"" + n.backend + "\" is not one of loopback, sink, source, tap");
+      }
+    } else if (key == "tap") {
+      n.tap = get_string(v, where, key);
+      if (n.tap.empty() || n.tap.size() > 15 || n.tap.find_first_of("/ \t\n:") != std::string::npos) {
+        fail(where, "tap: \"" + n.tap + "\" is not an interface name (1-15 characters, no '/', ':' or spaces)");
+      }
+    } else if (key == "source_frame_size") {
+      n.source_frame_size = static_cast<std::uint32_t>(get_unsigned(v, where, key, 9014));
+      if (n.source_frame_size < 60) fail(where, "source_frame_size: " + std::to_string(n.source_frame_size) + " is below 60");
+    } else if (key == "source_rate_pps") {
+      n.source_rate_pps = static_cast<std::uint32_t>(get_unsigned(v, where, key, 10'000'000));
+      if (n.source_rate_pps == 0) fail(where, "source_rate_pps: must be at least 1");
+    } else if (key == "recv_section_size") {
+      n.recv_section_size = static_cast<std::uint32_t>(get_unsigned(v, where, key, 1u << 20));
+      if (n.recv_section_size < 256 || n.recv_section_size % 8 != 0) {
+        fail(where, "recv_section_size: " + std::to_string(n.recv_section_size) + " must be a multiple of 8, at least 256");
+      }
+    } else {
+      fail(where, "unknown key \"" + key +
+                      "\" (known: max_version, mac, mtu, link_speed_mbps, link, backend, tap, source_frame_size, "
+                      "source_rate_pps, recv_section_size)");
+    }
+  }
+  if (n.source_frame_size > n.mtu + 14) {
+    fail(where, "source_frame_size: " + std::to_string(n.source_frame_size) + " is larger than mtu + 14 (" +
+                    std::to_string(n.mtu + 14) + ")");
+  }
+  return n;
+}
+
+json nic_json(const NicConfig& n) {
+  json j;
+  j["max_version"] = nvsp_version_text(n.max_nvsp_version);
+  if (n.mac) j["mac"] = mac_text(*n.mac);
+  j["mtu"] = n.mtu;
+  j["link_speed_mbps"] = n.link_speed_mbps;
+  j["link"] = n.link_up ? "up" : "down";
+  j["backend"] = n.backend;
+  if (n.backend == "tap") j["tap"] = n.tap;
+  if (n.backend == "source") {
+    j["source_frame_size"] = n.source_frame_size;
+    j["source_rate_pps"] = n.source_rate_pps;
+  }
+  if (n.recv_section_size != 0) j["recv_section_size"] = n.recv_section_size;
+  return j;
+}
+
+// The default MAC: the first 12 hex digits of the instance (Azure's NIC
+// instances start with its OUI 00:0d:3a), made unicast.
+std::array<std::uint8_t, 6> mac_from_instance(const Guid& instance) {
+  std::string hex;
+  for (char c : instance.str()) {
+    if (c != '-') hex += c;
+  }
+  std::array<std::uint8_t, 6> mac{};
+  for (std::size_t i = 0; i < 6; ++i) mac[i] = static_cast<std::uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+  if ((mac[0] & 1u) != 0) mac[0] = static_cast<std::uint8_t>((mac[0] & 0xfeu) | 0x02u);  // unicast, locally administered
+  return mac;
+}
+
 }  // namespace
+
+std::optional<std::array<std::uint8_t, 6>> parse_mac(std::string_view text) {
+  if (text.size() != 17) return std::nullopt;
+  std::array<std::uint8_t, 6> mac{};
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < 6; ++i) {
+    const int hi = digit(text[3 * i]), lo = digit(text[3 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    if (i < 5 && text[3 * i + 2] != ':' && text[3 * i + 2] != '-') return std::nullopt;
+    mac[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+  }
+  return mac;
+}
+
+std::string mac_text(const std::array<std::uint8_t, 6>& mac) {
+  char s[18];
+  std::snprintf(s, sizeof s, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+  return s;
+}
 
 SimConfig default_config() {
   SimConfig c;
@@ -154,10 +289,12 @@ DeviceConfig parse_device(const json& j, std::string_view where_in) {
       d.cpu = static_cast<std::uint32_t>(get_unsigned(v, where, key, kMaxCpu));
     } else if (key == "subchannels") {
       d.subchannels = static_cast<std::uint32_t>(get_unsigned(v, where, key, kMaxSubchannels));
+    } else if (key == "nic") {
+      d.nic = parse_nic(v, where);
     } else {
       fail(where, "unknown key \"" + key +
                       "\" (known: name, class, instance, relid, monitor_id, ring_size, host, driver, driver_override, cpu, "
-                      "subchannels)");
+                      "subchannels, nic)");
     }
   }
   return d;
@@ -251,6 +388,9 @@ DeviceSpec resolve(const DeviceConfig& d, const std::vector<DeviceSpec>& offered
   s.driver_override = d.driver_override;
   s.cpu = d.cpu;
   s.subchannels = d.subchannels.value_or(default_subchannels(cls));
+  if (d.nic && cls.name != "network") fail(where, "nic: only a network device has NIC settings");
+  s.nic = d.nic.value_or(NicConfig{});
+  if (!s.nic.mac) s.nic.mac = mac_from_instance(s.instance);
 
   if (d.name.empty()) {
     s.name = std::string(cls.name);
@@ -302,6 +442,7 @@ json to_json(const DeviceConfig& d) {
   if (!d.driver_override.empty()) j["driver_override"] = d.driver_override;
   if (d.cpu != 0) j["cpu"] = d.cpu;
   if (d.subchannels) j["subchannels"] = *d.subchannels;
+  if (d.nic) j["nic"] = nic_json(*d.nic);
   return j;
 }
 
@@ -327,6 +468,7 @@ json to_json(const DeviceSpec& s) {
   j["host"] = s.host;
   j["cpu"] = s.cpu;
   j["subchannels"] = s.subchannels;
+  if (s.device_class().name == "network") j["nic"] = nic_json(s.nic);
   return j;
 }
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "nic_shared.h"
 #include "simulator_impl.h"
 
 namespace hvsim {
@@ -27,7 +28,13 @@ nlohmann::json Simulator::Impl::handle_control(const nlohmann::json& request) {
       const bool one = request.contains("args") && request["args"].is_array() && !request["args"].empty();
       const Device* only = one ? &get(arg(0, "device")) : nullptr;
       for (const auto& d : devices) {
-        if (only == nullptr || d.get() == only) result["devices"].push_back(to_json(status_of(*d)));
+        if (only != nullptr && d.get() != only) continue;
+        json j = to_json(status_of(*d));
+        // The NIC host's own counters while the device is open (sim/hosts/netvsc).
+        if (command == "stats") {
+          if (auto nic = netvsc::find_nic(d->spec.instance)) j["nic_counters"] = nic->to_json();
+        }
+        result["devices"].push_back(std::move(j));
       }
     } else if (command == "offer") {
       const std::string what = arg(0, "the device: a JSON object, or a class name or GUID [and an instance GUID]");
@@ -67,6 +74,35 @@ nlohmann::json Simulator::Impl::handle_control(const nlohmann::json& request) {
       result["device"] = d.spec.name;
       result["fault"] = std::string(fault_name(fault.kind));
       result["count"] = fault.count;
+    } else if (command == "link") {
+      // hvsim ctl link DEVICE up|down|speed MBPS: the NIC host indicates it
+      // to the guest (RNDIS_STATUS_MEDIA_CONNECT/_DISCONNECT, LINK_SPEED_CHANGE).
+      Device& d = get(arg(0, "the device"));
+      const std::string what = arg(1, "up, down or speed MBPS");
+      std::optional<bool> up;
+      std::optional<std::uint64_t> speed;
+      if (what == "up" || what == "down") {
+        up = what == "up";
+      } else if (what == "speed") {
+        const std::string n = arg(2, "the speed in Mbps");
+        if (n.empty() || n.size() > 6 || n.find_first_not_of("0123456789") != std::string::npos || std::stoull(n) == 0 ||
+            std::stoull(n) > 400'000) {
+          throw SimError("speed \"" + n + "\" must be 1..400000 (Mbps)");
+        }
+        speed = std::stoull(n);
+      } else {
+        throw SimError("\"" + what + "\" is not up, down or speed MBPS");
+      }
+      auto nic = netvsc::find_nic(d.spec.instance);
+      if (!nic) {
+        throw SimError(d.label() + " has no NIC host running (host \"" + d.spec.host +
+                       "\"; the guest must have it open)");
+      }
+      nic->request_link(up, speed);
+      const auto link = nic->link();
+      result["device"] = d.spec.name;
+      result["link"] = link.up ? "up" : "down";
+      result["speed_mbps"] = link.speed_mbps;
     } else if (command == "bind") {
       Device& d = get(arg(0, "the device"));
       const std::string driver = arg(1, "the driver (hv_netvsc, hv_utils, uio_hv_generic)");
@@ -80,7 +116,7 @@ nlohmann::json Simulator::Impl::handle_control(const nlohmann::json& request) {
       remove(d);
       result["device"] = to_json(status_of(d));
     } else {
-      throw SimError("unknown command \"" + command + "\" (list, stats, offer, rescind, reoffer, bind, unbind, fault)");
+      throw SimError("unknown command \"" + command + "\" (list, stats, offer, rescind, reoffer, bind, unbind, fault, link)");
     }
     return {{"ok", true}, {"result", std::move(result)}};
   } catch (const std::exception& e) {

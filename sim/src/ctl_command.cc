@@ -43,6 +43,10 @@ Commands:
                                 corrupt-rx-index, corrupt-tx-index,
                                 corrupt-length, corrupt-offset, corrupt-type
                                 (docs/hvsim.md, "Fault injection")
+  link DEVICE up|down|speed MBPS
+                                the NIC's link changes: the guest gets a
+                                media connect/disconnect or link speed
+                                indication (the device must be open)
 DEVICE is a device's name or instance GUID.
 
 Examples:
@@ -99,6 +103,25 @@ void print_stats(const json& result) {
     }
   }
   print_table(rows);
+  // The NIC hosts' own counters (hvsim/hosts/netvsc), one line per open NIC.
+  std::vector<std::vector<std::string>> nics{{"NIC", "LINK", "TX_FRAMES", "TX_BYTES", "RX_FRAMES", "RX_BYTES", "RNDIS",
+                                              "SLOTS", "DROPS"}};
+  for (const json& d : result["devices"]) {
+    if (!d.contains("nic_counters")) continue;
+    const json& n = d["nic_counters"];
+    auto v = [&](const char* k) { return std::to_string(n[k].get<std::uint64_t>()); };
+    std::string drops;
+    for (const auto& [k, value] : n.items()) {
+      if (k.rfind("drop_", 0) == 0 && value.get<std::uint64_t>() != 0) drops += (drops.empty() ? "" : " ") + k.substr(5) + "=" + value.dump();
+    }
+    nics.push_back({d["name"], n["link"].get<std::string>() + " " + v("link_speed_mbps") + "M", v("tx_frames"), v("tx_bytes"),
+                    v("rx_frames"), v("rx_bytes"), v("rndis_requests"), v("slots_in_use") + "/" + v("slots"),
+                    drops.empty() ? "-" : drops});
+  }
+  if (nics.size() > 1) {
+    std::cout << "\n";
+    print_table(nics);
+  }
 }
 
 }  // namespace
@@ -167,6 +190,9 @@ int run_ctl(int argc, char** argv) {
     print_stats(result);
   } else if (command == "rescind") {
     std::cout << "rescinded " << result["rescinded"].get<std::string>() << "\n";
+  } else if (command == "link") {
+    std::cout << result["device"].get<std::string>() << ": link " << result["link"].get<std::string>() << ", "
+              << result["speed_mbps"].get<std::uint64_t>() << " Mbps\n";
   } else if (command == "fault") {
     std::cout << "armed " << result["fault"].get<std::string>() << " x" << result["count"].get<unsigned>() << " on "
               << result["device"].get<std::string>() << "\n";

@@ -6,6 +6,7 @@
 
 #include "hvsim/echo_host.h"
 #include "hvsim/host_channel.h"
+#include "nic_host.h"
 
 namespace hvsim {
 namespace {
@@ -21,6 +22,7 @@ struct Registry {
   std::map<std::string, DeviceHostFactory, std::less<>> factories{
       {"echo", [](const DeviceSpec&) { return std::make_unique<EchoHost>(); }},
       {"silent", [](const DeviceSpec&) { return std::make_unique<SilentHost>(); }},
+      {"netvsc", [](const DeviceSpec& spec) { return make_nic_host(spec); }},  // sim/hosts/netvsc
   };
 };
 

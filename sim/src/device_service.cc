@@ -99,6 +99,7 @@ void DeviceService::run() noexcept {
   while (!stopping_.load(std::memory_order_acquire)) {
     open_new_channels();
     scan();
+    if (opened_ != 0) setup_.host->on_poll();
     wait();
   }
   for (std::uint32_t i = 0; i < opened_; ++i) channels_[i]->close();
@@ -144,6 +145,11 @@ void DeviceService::wait() noexcept {
     return;
   }
   if (latency != UINT32_MAX) timeout_ns = static_cast<int>(latency * 100);
+  // A device host that polls (DeviceHost::poll_interval_us) wakes at least that often.
+  if (const std::uint32_t us = std::min<std::uint32_t>(setup_.host->poll_interval_us(), 999'999); us != 0 && opened_ != 0) {
+    const int ns = static_cast<int>(us) * 1000;
+    if (timeout_ns < 0 || ns < timeout_ns) timeout_ns = ns;
+  }
   pollfd p{kick_.get(), POLLIN, 0};
   timespec ts{0, timeout_ns};
   ::ppoll(&p, 1, timeout_ns < 0 ? nullptr : &ts, nullptr);

@@ -191,6 +191,10 @@ void Simulator::Impl::attach_uio(Device& d) {
   setup.monitor_page = pages.monitor_page.data();
   // The primary only: subchannels join the running service once offered.
   setup.channels.push_back(channel_setup(d, *d.channels.front(), setup.rings));
+  if (u.recv_buffer) {  // d.uio is set below: the primary gets the NIC's buffers here
+    setup.channels.back().recv_buffer = {u.recv_gpadl, u.recv_buffer.bytes()};
+    setup.channels.back().send_buffer = {u.send_gpadl, u.send_buffer.bytes()};
+  }
   setup.log = &options.log;
   Device* device = &d;
   setup.on_open_change = [this, device](bool opened) {
@@ -231,6 +235,10 @@ HostChannelSetup Simulator::Impl::channel_setup(const Device& d, ChannelRecord& 
   hc.faults = &c.faults;
   hc.label = d.spec.name + " relid " + std::to_string(c.spec.relid) +
              (c.spec.subchannel_id != 0 ? " (subchannel " + std::to_string(c.spec.subchannel_id) + ")" : "");
+  if (d.uio && d.uio->recv_buffer) {  // the NIC's buffers reach its device host
+    hc.recv_buffer = {d.uio->recv_gpadl, d.uio->recv_buffer.bytes()};
+    hc.send_buffer = {d.uio->send_gpadl, d.uio->send_buffer.bytes()};
+  }
   return hc;
 }
 

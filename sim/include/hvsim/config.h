@@ -15,9 +15,14 @@
 // JSON, one device (every key but "class" is optional):
 //   {"name": "eth0", "class": "network" | "<guid>", "instance": "<guid>",
 //    "relid": 16, "monitor_id": 3 | null | "auto", "ring_size": 2101248,
-//    "host": "echo" | "silent", "driver": "auto" | "none" | "hv_netvsc" |
+//    "host": "echo" | "silent" | "netvsc", "driver": "auto" | "none" | "hv_netvsc" |
 //    "hv_utils" | "uio_hv_generic", "driver_override": "uio_hv_generic",
-//    "cpu": 0, "subchannels": 7}
+//    "cpu": 0, "subchannels": 7, "nic": {...}}
+// "nic" (network devices only; every key optional; see NicConfig):
+//   {"max_version": "6.1", "mac": "00:0d:3a:6b:8c:2f", "mtu": 1500,
+//    "link_speed_mbps": 100000, "link": "up" | "down",
+//    "backend": "loopback" | "sink" | "source" | "tap", "tap": "hvsim0",
+//    "source_frame_size": 64, "source_rate_pps": 1000, "recv_section_size": 1728}
 // The file: {"monitor_latency_us": 50, "counter_refresh_ms": 100,
 //            "subchannel_ring_delay_ms": 20, "devices": [...]}
 //
@@ -33,6 +38,7 @@
 //   hvsim::DeviceSpec spec = hvsim::resolve(hvsim::parse_device(json, "ctl offer"), offered);
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json_fwd.hpp>
@@ -64,6 +70,23 @@ inline constexpr std::uint32_t kMaxMonitorLatencyUs = 6553;
 inline constexpr std::uint32_t kMaxSubchannels = 63;
 inline constexpr std::uint32_t kMaxSubchannelRingDelayMs = 60'000;
 
+// The synthetic NIC's host side (sim/hosts/netvsc, device host "netvsc").
+struct NicConfig {
+  std::uint32_t max_nvsp_version = 0x60001;  // the newest NVSP accepted: 1, 2, 4, 5, 6 or 6.1
+  std::optional<std::array<std::uint8_t, 6>> mac;  // nullopt = derived from the instance
+  std::uint32_t mtu = 1500;                        // OID_GEN_MAXIMUM_FRAME_SIZE (68..9000)
+  std::uint64_t link_speed_mbps = 100'000;         // OID_GEN_LINK_SPEED, in Mbps (1..400000)
+  bool link_up = true;                             // media connect status at start
+  std::string backend = "loopback";                // loopback | sink | source | tap
+  std::string tap = "hvsim0";                      // the TAP interface (backend "tap")
+  std::uint32_t source_frame_size = 64;            // backend "source": frame bytes (60..mtu+14)
+  std::uint32_t source_rate_pps = 1000;            // backend "source": frames per second (1..10^7)
+  std::uint32_t recv_section_size = 0;             // receive-buffer slot bytes; 0 = 1728, larger for jumbo MTUs
+};
+// The 6 bytes of a MAC written "00:0d:3a:..." (or with '-'); nullopt if not one.
+std::optional<std::array<std::uint8_t, 6>> parse_mac(std::string_view text);
+std::string mac_text(const std::array<std::uint8_t, 6>& mac);
+
 struct DeviceConfig {
   std::string name;                          // "" = "<class name><relid>"
   Guid class_id;
@@ -77,6 +100,7 @@ struct DeviceConfig {
   std::string driver_override;               // "" = none ("(null)")
   std::uint32_t cpu = 0;                     // target VP (channels/<relid>/cpu)
   std::optional<std::uint32_t> subchannels;  // granted at most; nullopt = the class's (default_subchannels)
+  std::optional<NicConfig> nic;              // network devices only; nullopt = the defaults
 };
 
 // A device with every value decided.
@@ -92,6 +116,7 @@ struct DeviceSpec {
   std::string driver_override;
   std::uint32_t cpu = 0;
   std::uint32_t subchannels = 0;           // the most the host offers per open (0..kMaxSubchannels)
+  NicConfig nic;                           // network devices: mac always set by resolve()
 
   const DeviceClass& device_class() const { return class_of(class_id); }
 };

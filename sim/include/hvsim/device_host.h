@@ -6,8 +6,9 @@
 // open of one device (all of its channels), on that device's host service
 // thread: no locking needed inside.
 //
-// Built in: "echo" (EchoHost, hvsim/echo_host.h) and "silent" (reads and
-// drops). The NIC (NVSP + RNDIS) and KVP hosts will register here too.
+// Built in: "echo" (EchoHost, hvsim/echo_host.h), "silent" (reads and
+// drops) and "netvsc" (the synthetic NIC, sim/hosts/netvsc). KVP will
+// register here too.
 //
 // Subchannels: a device host asks the simulated host to offer them with
 // offer_subchannels(count), as a NIC's VSP does when NVSP SUBCH_REQ
@@ -108,6 +109,13 @@ class DeviceHost {
   // The guest closed the device, or it was rescinded or unbound (every
   // channel, subchannels included).
   virtual void on_close(HostChannel& channel) { (void)channel; }
+  // Once per pass of the host service thread, after the channels drained:
+  // where a host sends what it did not answer in on_packet (a NIC's batched
+  // receives, link indications, frames from its backend). A host that needs
+  // it without guest signals asks for a pass every poll_interval_us()
+  // (0: only when something else wakes the thread).
+  virtual void on_poll() {}
+  virtual std::uint32_t poll_interval_us() const noexcept { return 0; }
 
  protected:
   // Asks the host to offer `count` more subchannels of this device (see the

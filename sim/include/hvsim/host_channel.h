@@ -65,6 +65,14 @@ struct ChannelSpec {
   std::uint32_t cpu = 0;
 };
 
+// A buffer the guest shared with the host by GPADL: the NIC's receive and
+// send buffers (uio maps 3 "recv:<gpadl>" and 4 "send:<gpadl>"). Empty for
+// other devices.
+struct GpadlBuffer {
+  std::uint32_t gpadl = 0;
+  std::span<std::byte> bytes;
+};
+
 struct HostChannelSetup {
   ChannelSpec spec;
   std::span<std::byte> rings;      // TX ring (guest -> host), then RX ring; equal halves
@@ -75,6 +83,8 @@ struct HostChannelSetup {
   int interrupt_fd = -1;           // the guest's interrupt eventfd
   const Logger* log = nullptr;
   std::string label;               // "echo relid 40", for log lines
+  GpadlBuffer recv_buffer;         // NIC only: uio map 3
+  GpadlBuffer send_buffer;         // NIC only: uio map 4
 };
 
 enum class Room { ok, full, never };
@@ -103,7 +113,11 @@ class HostChannel {
   std::string_view label() const noexcept { return setup_.label; }
   GuestMemory& guest_memory() noexcept { return *setup_.memory; }
   ChannelCounters& counters() noexcept { return *setup_.counters; }
+  const Logger& log() const noexcept { return *setup_.log; }
   std::span<std::byte> scratch() noexcept { return {scratch_.get(), kScratchSize}; }
+  // The device's GPADL buffers (NIC only; empty otherwise).
+  const GpadlBuffer& recv_buffer() const noexcept { return setup_.recv_buffer; }
+  const GpadlBuffer& send_buffer() const noexcept { return setup_.send_buffer; }
   // Can `ring_bytes` be written to the guest's RX ring now?
   Room room_for(std::uint32_t ring_bytes) noexcept;
   // Writes one packet; the guest sees it when the current pass publishes.
@@ -112,6 +126,10 @@ class HostChannel {
   vmbus::Status send(const vmbus::OutgoingPacket& packet) noexcept;
   // Counts a dropped packet and logs why (rate-limited).
   void drop(std::string_view why) noexcept;
+  // Publishes what send() wrote outside this channel's own drain (a device
+  // host sending on another queue, or from on_poll) and interrupts the guest
+  // if the ring says so. A drain publishes by itself.
+  void publish() noexcept { flush(); }
 
   // --- For the device's host service thread. ---
   void open() noexcept;                                // DeviceHost::on_open, then publish
