@@ -77,6 +77,7 @@ std::uint32_t Port::tx_outstanding(std::uint16_t queue) const noexcept {
 
 std::uint16_t Port::queue_count() const noexcept { return static_cast<std::uint16_t>(core_->queues_.size()); }
 const PortInfo& Port::info() const noexcept { return core_->info; }
+const PortConfig& Port::config() const noexcept { return core_->config; }
 
 LinkState Port::link() const noexcept {
   return {core_->link_up.load(std::memory_order_relaxed), core_->link_speed_bps.load(std::memory_order_relaxed),

@@ -74,6 +74,11 @@ class PortCore {
   // --- State ---
   static constexpr std::size_t kControlMessageMax = 4096;  // one page: never crosses a page (hn_nvs_send_rndis_ctrl)
   static constexpr std::size_t kTxHeaderSlot = 128;        // 4096 / 128: a header never crosses a page
+  // MTU bounds (netvsc_probe: min_mtu ETH_MIN_MTU; max_mtu NETVSC_MTU - ETH_HLEN
+  // from NVSP 2, ETH_DATA_LEN before).
+  static constexpr std::uint32_t kMinMtu = kPortMinMtu;
+  static constexpr std::uint32_t kMaxMtu = kPortMaxMtu;
+  static constexpr std::uint32_t kMaxMtuV1 = 1500;
 
   PortConfig config;
   PortInfo info;

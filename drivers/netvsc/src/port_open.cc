@@ -72,12 +72,23 @@ PortCore::PortCore(PortResources r, PortConfig c) : config(std::move(c)), resour
 PortCore::~PortCore() { close(); }
 
 void PortCore::open() {
+  if (config.mtu < kMinMtu || config.mtu > kMaxMtu) {
+    throw PortError("netvsc open: MTU " + std::to_string(config.mtu) + " is outside " + std::to_string(kMinMtu) +
+                    ".." + std::to_string(kMaxMtu));
+  }
   try {
     control_dma_ = resources.allocate_dma(kControlMessageMax);
   } catch (const std::exception& e) {
     fail("allocating the RNDIS control page", e.what());
   }
   negotiate_version();
+  // NVSP 1 has no SEND_NDIS_CONFIG to carry the MTU: Ethernet's 1500 only
+  // (netvsc_probe: max_mtu = ETH_DATA_LEN before NVSP 2).
+  if (!nvsp::at_least(info.nvsp_version, nvsp::Version::v2) && config.mtu > kMaxMtuV1) {
+    throw PortError("netvsc open: MTU " + std::to_string(config.mtu) + " needs NVSP 2 or newer; the host accepted " +
+                    hex(nvsp::raw(info.nvsp_version)) + ", which allows at most " +
+                    std::to_string(kMaxMtuV1));
+  }
   send_ndis_config_and_version();
   connect_receive_buffer();
   connect_send_buffer();
@@ -191,6 +202,11 @@ void PortCore::query_device() {
   auto mtu = rndis_query(ndis::Oid::gen_maximum_frame_size, {});
   if (!mtu) fail("RNDIS query OID_GEN_MAXIMUM_FRAME_SIZE", mtu.error());
   link_mtu.store(load_u32(*mtu, "OID_GEN_MAXIMUM_FRAME_SIZE"), std::memory_order_relaxed);
+  // The MTU in effect: what was asked, lowered to the host's maximum
+  // (rndis_filter_device_add: if the host's is smaller, net->mtu = mtu).
+  info.mtu = std::min(config.mtu, link_mtu.load(std::memory_order_relaxed));
+  if (info.mtu < kMinMtu) fail("OID_GEN_MAXIMUM_FRAME_SIZE", "the host's maximum frame size " + std::to_string(info.mtu) +
+                               " is below the minimum MTU " + std::to_string(kMinMtu));
 
   auto perm = rndis_query(ndis::Oid::ieee802_3_permanent_address, {});
   if (!perm) fail("RNDIS query OID_802_3_PERMANENT_ADDRESS", perm.error());

@@ -67,7 +67,9 @@ inline constexpr std::uint32_t kTxLso = 1u << 6;              // segment at mss 
 struct TxPacket {
   // The whole Ethernet frame (with an LSO, up to 64 KiB of TCP segments).
   std::span<const std::byte> frame;
-  // Set to send a frame larger than tx_copybreak in place (GPA direct): the
+  // Set to send a frame larger than tx_copybreak in place (GPA direct); a
+  // frame that does not fit a send-buffer section (PortInfo::send_section_size
+  // less the RNDIS header: jumbo frames, LSO) must have one. The
   // frame must lie inside this region (Device::allocate_dma), and stay
   // unchanged until tx_reclaim returns `cookie`. Unset (or a small frame),
   // the frame is copied into the send buffer and can be reused at once.

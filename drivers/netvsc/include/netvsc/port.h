@@ -94,6 +94,9 @@ struct PortInfo {
   // Aggregation as used: 0 packets means off.
   std::uint32_t tx_aggregation_packets = 0;
   std::uint32_t tx_aggregation_bytes = 0;
+  // The MTU in effect: PortConfig::mtu lowered to the host's maximum frame
+  // size (LinkState::mtu). Receive buffers need mtu + 18 bytes (VLAN tag).
+  std::uint32_t mtu = 0;
   MacAddress permanent_mac{};
   MacAddress current_mac{};
   std::uint32_t host_rss_queues = 0;        // RSS capabilities num_recv_que (0: not offered)
@@ -139,6 +142,8 @@ class Port {
 
   std::uint16_t queue_count() const noexcept;
   const PortInfo& info() const noexcept;
+  // The configuration the port was opened with (change_mtu re-opens with it).
+  const PortConfig& config() const noexcept;
   MacAddress mac() const noexcept { return info().current_mac; }
   LinkState link() const noexcept;
   PortStats stats() const noexcept;
@@ -168,5 +173,16 @@ struct OpenedPort {
   std::unique_ptr<Port> port;  // declared last: destroyed first
 };
 OpenedPort open_port(const vmbus::SysfsRoot& root, const vmbus::Guid& instance, PortConfig config = {});
+
+// Changes the MTU of an open port the way Linux's netvsc_change_mtu does:
+// the port is closed (RNDIS HALT, buffers revoked), the device's channels
+// closed and re-opened, and the port opened again with the same PortConfig
+// but `mtu`. Every queue is new: stop the queue threads first, and drop
+// frames and cookies still in flight (the host completes nothing of the
+// old port). Throws PortError if `mtu` is outside kPortMinMtu..kPortMaxMtu
+// (port untouched), or if the re-open fails: then the old MTU is restored
+// and the error says why; if even that fails, `opened.port` is null.
+// Returns the MTU in effect (PortInfo::mtu: the host may lower it).
+std::uint32_t change_mtu(OpenedPort& opened, std::uint32_t mtu);
 
 }  // namespace netvsc

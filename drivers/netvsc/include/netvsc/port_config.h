@@ -26,6 +26,10 @@
 
 namespace netvsc {
 
+// MTU bounds (Linux netvsc_probe: ETH_MIN_MTU; NETVSC_MTU 65535 - ETH_HLEN).
+inline constexpr std::uint32_t kPortMinMtu = 68;
+inline constexpr std::uint32_t kPortMaxMtu = 65535 - 14;
+
 struct OffloadConfig {
   // Each is asked of the host only if its hardware capabilities offer it
   // (OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES); PortInfo says what was enabled.
@@ -38,9 +42,11 @@ struct PortConfig {
   // NVSP versions offered, one INIT each, in this order until the host
   // accepts (netvsc_connect_vsp: 6.1, 6, 5, 4, 2, 1). Subchannels need >= 5.
   std::vector<nvsp::Version> versions{nvsp::kVersionsNewestFirst.begin(), nvsp::kVersionsNewestFirst.end()};
-  // Sent as mtu + 14 in SEND_NDIS_CONFIG (NVSP >= 2). Changing it later
-  // means closing and re-opening the port, as Linux's netvsc_change_mtu
-  // detaches and re-attaches the RNDIS device with the new value.
+  // Sent as mtu + 14 in SEND_NDIS_CONFIG (NVSP >= 2); kPortMinMtu..kPortMaxMtu
+  // (1500 at most with NVSP 1). The MTU in effect (PortInfo::mtu) is this,
+  // lowered to the host's OID_GEN_MAXIMUM_FRAME_SIZE. To change it on an
+  // open port, netvsc::change_mtu (port.h) re-opens the port, as Linux's
+  // netvsc_change_mtu detaches and re-attaches the RNDIS device.
   std::uint32_t mtu = 1500;
   // Queues wanted: the port opens min(queues, the host's RSS queues, the
   // subchannels it grants + 1). 1 asks for no subchannels.
