@@ -52,14 +52,17 @@ Room HostChannel::room_for(std::uint32_t ring_bytes) noexcept {
 
 vmbus::Status HostChannel::send(const vmbus::OutgoingPacket& packet) noexcept {
   if (corrupt_) return vmbus::Error{vmbus::Errc::rescinded, 0};
-  // Where this packet starts: the published write_index (ours) plus what is staged.
-  const std::uint32_t position = rx_memory_.advance(rx_memory_.load_write_index(std::memory_order_relaxed), rx_->uncommitted_bytes());
+  // Where this packet starts (the published write_index, ours, plus what is
+  // staged), needed only to corrupt it: not computed when no fault is armed.
+  const bool armed = faults_armed();
+  const std::uint32_t position =
+      armed ? rx_memory_.advance(rx_memory_.load_write_index(std::memory_order_relaxed), rx_->uncommitted_bytes()) : 0;
   vmbus::Status s = rx_->write(packet);
   if (!s) {
     if (s.error().code == vmbus::Errc::corrupt_index) close_corrupt("RX", s.error());
     return s;
   }
-  if (faults_armed()) {
+  if (armed) {
     if (const auto kind = setup_.faults->take_descriptor_corruption()) corrupt_last_descriptor(*kind, position);
   }
   counters().add(Counter::packets_out);
