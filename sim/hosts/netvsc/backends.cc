@@ -50,12 +50,19 @@ class SourceBackend final : public FrameBackend {
   std::uint32_t poll_interval_us() const noexcept override { return 100; }
   void poll(FrameSink& sink) noexcept override {
     const auto now = std::chrono::steady_clock::now();
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - last_).count();
-    credit_ += static_cast<std::uint64_t>(ns) * rate_ / 1'000'000'000u;
-    if (credit_ == 0) return;
-    last_ = now;
-    credit_ = std::min<std::uint64_t>(credit_, 1024);  // a stalled host does not burst forever
-    for (; credit_ > 0; --credit_) {
+    const auto ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - last_).count());
+    // Frames owed since last_; ns is bounded first so ns * rate cannot overflow.
+    std::uint64_t owed = std::min<std::uint64_t>(ns, 1'000'000'000u) * rate_ / 1'000'000'000u;
+    if (owed == 0) return;
+    if (owed > kMaxBurst) {
+      owed = kMaxBurst;  // a stalled host does not burst forever: what it missed is gone
+      last_ = now;
+    } else {
+      // Only the time these frames account for: the remainder carries over, so
+      // the rate is exact rather than rounded down on every poll.
+      last_ += std::chrono::nanoseconds(owed * 1'000'000'000u / rate_);
+    }
+    for (; owed > 0; --owed) {
       if (frame_.size() >= 36) {  // the TCP source port: a new flow per frame
         const std::uint16_t port = static_cast<std::uint16_t>(1024 + (sequence_++ % 4096));
         frame_[34] = std::byte(port >> 8);
@@ -68,8 +75,8 @@ class SourceBackend final : public FrameBackend {
  private:
   std::uint64_t rate_;
   std::vector<std::byte> frame_;
+  static constexpr std::uint64_t kMaxBurst = 1024;
   std::chrono::steady_clock::time_point last_;
-  std::uint64_t credit_ = 0;
   std::uint32_t sequence_ = 0;
 };
 
