@@ -4,6 +4,7 @@
 #include <string>
 
 #include "netvsc/port.h"
+#include "port_core.h"
 #include "vmbus/device/discovery.h"
 #include "vmbus/device/sysfs.h"
 
@@ -28,7 +29,10 @@ std::unique_ptr<Port> Port::open(vmbus::Device& device, PortConfig config) {
     if (device.rescinded()) throw PortError("netvsc: device rescinded while waiting for subchannel offers");
     return device.open_subchannel_by_id(id, timeout);
   };
-  return open(std::move(r), std::move(config));
+  std::unique_ptr<Port> port = open(std::move(r), std::move(config));
+  // Bursts see a rescind through the channels the Device marks (port_core.h).
+  port->core_->rescind_probe = [&device] { (void)device.take_interrupts(); };
+  return port;
 }
 
 OpenedPort open_port(const vmbus::SysfsRoot& root, const vmbus::Guid& instance, PortConfig config) {

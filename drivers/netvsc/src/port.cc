@@ -41,6 +41,19 @@ void PortCore::close() noexcept {
 
 void Port::close() noexcept { core_->close(); }
 
+void PortCore::probe_rescind() noexcept {
+  if (!rescind_probe) return;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  if (now < next_rescind_probe_ns_.load(std::memory_order_relaxed)) return;
+  if (probing_rescind_.exchange(true, std::memory_order_acquire)) return;  // another queue is at it
+  next_rescind_probe_ns_.store(now + std::chrono::nanoseconds(kRescindProbeInterval).count(),
+                               std::memory_order_relaxed);
+  rescind_probe();
+  probing_rescind_.store(false, std::memory_order_release);
+}
+
 namespace {
 bool stopped(PortCore& c, internal::Queue& q) noexcept {
   if (c.closed_.load(std::memory_order_relaxed) || c.rescinded_.load(std::memory_order_relaxed)) return true;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -70,6 +71,8 @@ class PortCore {
   }
   internal::Queue* queue(std::uint32_t i) noexcept { return i < queues_.size() ? queues_[i].get() : nullptr; }
   void mark_rescinded() noexcept { rescinded_.store(true, std::memory_order_release); }
+  // A queue found its RX ring empty: run rescind_probe if it is due.
+  void probe_rescind() noexcept;
 
   // --- State ---
   static constexpr std::size_t kControlMessageMax = 4096;  // one page: never crosses a page (hn_nvs_send_rndis_ctrl)
@@ -96,6 +99,16 @@ class PortCore {
 
   vmbus::DmaRegion control_dma_;
   vmbus::DmaRegion header_dma_;
+
+  // A port on a vmbus::Device learns of a rescind only from the Device
+  // (it marks the channels), which a poll-mode application may never call:
+  // an idle queue asks it, at most every kRescindProbeInterval port-wide,
+  // with Device::take_interrupts (a non-blocking read that fails once the
+  // host took the device away). Empty for ports on other resources.
+  static constexpr std::chrono::milliseconds kRescindProbeInterval{10};
+  std::function<void()> rescind_probe;
+  std::atomic<std::int64_t> next_rescind_probe_ns_{0};  // steady_clock
+  std::atomic<bool> probing_rescind_{false};
 
  private:
   // Waits on queue 0 until `waiter` is satisfied. Errors: rescinded, empty (timeout).

@@ -90,6 +90,14 @@ class Queue {
   const QueueStats& stats() const noexcept { return stats_; }
   ControlWaiter* waiter = nullptr;  // queue 0 during a control request
   bool broken() const noexcept { return broken_; }
+  // A ring of this channel reported corruption (a read, or a write that
+  // found the host's read_index out of range): counted once, and the queue
+  // stops, since the ring cannot be trusted past this point.
+  void mark_broken() noexcept {
+    if (broken_) return;
+    stats_.count(Malformed::ring_corrupt);
+    broken_ = true;
+  }
 
  private:
   enum class RangeResult { consumed, delivered, need_slot };
@@ -115,6 +123,7 @@ class Queue {
   enum class SendResult { sent, refused, stop };
   SendResult send_gpa(const TxPacket& p) noexcept;
   bool push_cookie(std::uint64_t cookie) noexcept;
+  bool tx_ring_corrupt() noexcept;  // reloads the host's read_index; marks the queue broken if it is corrupt
 
   PortCore* port_;
   std::uint16_t index_;

@@ -33,9 +33,13 @@ void Queue::set_up_tx(std::uint32_t descriptors, SectionSlice sections, std::spa
 // packet's trans_id with {108, status}, 8 bytes (send_recv_completions).
 void Queue::complete_receive(std::uint64_t trans_id, nvsp::Status status) noexcept {
   const nvsp::Message m = nvsp::encode_unpadded(nvsp::SendRndisPacketComplete{nvsp::raw(status)});
-  if (stash_count_ == 0 && channel_->write(vmbus::packet::completion(trans_id, m.bytes()))) {
-    QueueStats::add(stats_.rx_completions);
-    return;
+  if (stash_count_ == 0) {
+    const vmbus::Status s = channel_->write(vmbus::packet::completion(trans_id, m.bytes()));
+    if (s) {
+      QueueStats::add(stats_.rx_completions);
+      return;
+    }
+    if (s.error().is_corruption()) mark_broken();  // then kept below, never sent
   }
   // Ring full (or older completions still waiting): keep it, in order.
   // receive() reads nothing new while the stash is full, so this never drops.
@@ -48,7 +52,10 @@ bool Queue::retry_stash() noexcept {
   std::uint32_t done = 0;
   while (done < stash_count_) {
     const nvsp::Message m = nvsp::encode_unpadded(nvsp::SendRndisPacketComplete{nvsp::raw(stash_status_[done])});
-    if (!channel_->write(vmbus::packet::completion(stash_id_[done], m.bytes()))) break;
+    if (const vmbus::Status s = channel_->write(vmbus::packet::completion(stash_id_[done], m.bytes())); !s) {
+      if (s.error().is_corruption()) mark_broken();
+      break;
+    }
     QueueStats::add(stats_.rx_completions);
     ++done;
   }
@@ -65,7 +72,7 @@ bool Queue::retry_stash() noexcept {
 std::uint16_t Queue::receive(RxPacket* pkts, std::uint16_t n) noexcept {
   std::uint16_t out = 0;
   if (broken_) return 0;
-  (void)retry_stash();
+  if (!retry_stash() && broken_) return 0;
   const std::span<std::byte> buffer(reinterpret_cast<std::byte*>(rx_copy_.get()), kRxCopySize);
   const bool control_mode = pkts == nullptr;
   for (;;) {
@@ -78,11 +85,12 @@ std::uint16_t Queue::receive(RxPacket* pkts, std::uint16_t n) noexcept {
       const vmbus::Error e = p.error();
       if (e.code == vmbus::Errc::rescinded) {
         port_->mark_rescinded();
+      } else if (e.code == vmbus::Errc::empty) {
+        port_->probe_rescind();  // idle: has the host taken the device away?
       } else if (e.code == vmbus::Errc::buffer_too_small) {
         if (skip_oversized()) continue;
       } else if (e.is_corruption()) {
-        stats_.count(Malformed::ring_corrupt);
-        broken_ = true;  // the ring cannot be trusted past this point
+        mark_broken();  // the ring cannot be trusted past this point
       }
       break;
     }

@@ -95,6 +95,17 @@ void Queue::drain_completions() noexcept {
   if (any) (void)channel_->finish_receive();
 }
 
+// Out of descriptors or sections: the host has completed nothing for a
+// while. The TX ring reloads the host's read_index only when it runs short
+// of room, so a read_index the host corrupted (and then stopped) would go
+// unseen while the queue just stalls: look at it now.
+bool Queue::tx_ring_corrupt() noexcept {
+  const vmbus::Result<std::uint32_t> free = channel_->tx_bytes_free();
+  if (free || !free.error().is_corruption()) return false;
+  mark_broken();
+  return true;
+}
+
 bool Queue::start_aggregate() noexcept {
   const std::uint32_t slot = tracker_.acquire();
   if (slot == TxTracker::kNoSlot) return false;
@@ -117,9 +128,14 @@ bool Queue::close_aggregate() noexcept {
   TxSlot& s = tracker_.slot(agg_slot_);
   const nvsp::Message m =
       nvsp::encode(nvsp::SendRndisPacket{nvsp::raw(nvsp::ChannelType::data), s.section, agg_.used()});
-  if (!channel_->write(vmbus::packet::inband(m.bytes(), tracker_.trans_id(agg_slot_), true))) {
+  if (const vmbus::Status w = channel_->write(vmbus::packet::inband(m.bytes(), tracker_.trans_id(agg_slot_), true));
+      !w) {
     agg_pending_ = true;
-    QueueStats::add(stats_.tx_ring_full);
+    if (w.error().is_corruption()) {
+      mark_broken();
+    } else {
+      QueueStats::add(stats_.tx_ring_full);
+    }
     return false;
   }
   if (agg_.packets() > 1) QueueStats::add(stats_.tx_aggregated, agg_.packets());
@@ -139,7 +155,7 @@ bool Queue::send_copy(const TxPacket& p, std::uint32_t header_size) noexcept {
       drain_completions();
       reclaim();
       if (!start_aggregate()) {
-        QueueStats::add(stats_.tx_no_resources);
+        if (!tx_ring_corrupt()) QueueStats::add(stats_.tx_no_resources);
         return false;
       }
     }
@@ -162,7 +178,7 @@ Queue::SendResult Queue::send_gpa(const TxPacket& p) noexcept {
     reclaim();
     slot = tracker_.acquire();
     if (slot == TxTracker::kNoSlot) {
-      QueueStats::add(stats_.tx_no_resources);
+      if (!tx_ring_corrupt()) QueueStats::add(stats_.tx_no_resources);
       return SendResult::stop;
     }
   }
@@ -184,9 +200,14 @@ Queue::SendResult Queue::send_gpa(const TxPacket& p) noexcept {
   }
   const nvsp::Message m = nvsp::encode(
       nvsp::SendRndisPacket{nvsp::raw(nvsp::ChannelType::data), nvsp::kSendSectionIndexNone, 0});
-  if (!channel_->write(vmbus::packet::gpa_direct(ranges, m.bytes(), tracker_.trans_id(slot)))) {
+  if (const vmbus::Status w = channel_->write(vmbus::packet::gpa_direct(ranges, m.bytes(), tracker_.trans_id(slot)));
+      !w) {
     tracker_.unacquire(slot);
-    QueueStats::add(stats_.tx_ring_full);
+    if (w.error().is_corruption()) {
+      mark_broken();
+    } else {
+      QueueStats::add(stats_.tx_ring_full);
+    }
     return SendResult::stop;
   }
   TxSlot& s = tracker_.slot(slot);

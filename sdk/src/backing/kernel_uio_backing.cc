@@ -53,9 +53,17 @@ Result<std::uint32_t> KernelUioBacking::take_interrupts() noexcept {
   if (n != sizeof count) return Error{Errc::io_error, static_cast<std::uint64_t>(EIO)};
   // uio only returns when the count moved, so the first read (no baseline)
   // saw at least one interrupt. Later deltas are modulo 2^32, as the count.
-  const std::uint32_t delta = last_count_ ? count - *last_count_ : 1u;
-  last_count_ = count;
-  return delta;
+  // Readers racing (a queue's rescind probe and wait()): each counts only
+  // past what another already stored, so no interrupt is counted twice.
+  std::uint64_t previous = last_count_.load(std::memory_order_relaxed);
+  for (;;) {
+    const bool has = (previous & kHasCount) != 0;
+    const std::uint32_t delta = count - static_cast<std::uint32_t>(previous);
+    if (has && static_cast<std::int32_t>(delta) <= 0) return std::uint32_t{0};  // already counted
+    if (last_count_.compare_exchange_weak(previous, kHasCount | count, std::memory_order_relaxed)) {
+      return has ? delta : 1u;
+    }
+  }
 }
 
 Status KernelUioBacking::irqcontrol(std::int32_t value) noexcept {

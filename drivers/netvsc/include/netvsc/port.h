@@ -147,7 +147,10 @@ class Port {
   MacAddress mac() const noexcept { return info().current_mac; }
   LinkState link() const noexcept;
   PortStats stats() const noexcept;
-  // True once the host rescinded the device (seen by a burst or a control call).
+  // True once the host rescinded the device (seen by a burst or a control
+  // call). A port opened on a vmbus::Device probes it from idle bursts
+  // (Device::take_interrupts, at most every 10 ms), so a polling loop sees
+  // a rescind without calling the Device itself.
   bool rescinded() const noexcept;
   // The host's send indirection table (NVSP SEND_INDIRECTION_TABLE, v5+):
   // the queue the host suggests for hash bucket i (Linux netvsc_select_queue
