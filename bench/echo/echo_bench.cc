@@ -31,15 +31,16 @@
 #include "echo/echo_options.h"
 #include "echo/echo_report.h"
 #include "echo/echo_results.h"
-#include "echo/hvsim_child.h"
+#include "common/hvsim_child.h"
 #include "echo/signal_cost.h"
 #include "echo/socket_echo_peer.h"
-#include "echo/stop_signal.h"
+#include "common/stop_signal.h"
 #include "echo/vmbus_echo_device.h"
 #include "vmbus/device/guid.h"
 
 namespace {
 
+using namespace bench;
 using namespace bench::echo;
 using std::chrono::milliseconds;
 
@@ -240,7 +241,7 @@ int run(const EchoOptions& options) {
   const bench::MachineInfo machine = bench::describe_machine();
   // The echo child is forked first, before hvsim and the SDK start anything.
   SocketEchoPeer peer(*std::max_element(options.payloads.begin(), options.payloads.end()));
-  HvsimChild sim({.binary = options.hvsim, .monitor_latency_us = options.monitor_latency_us});
+  HvsimChild sim({.binary = options.hvsim, .monitor_latency_us = options.monitor_latency_us, .root_prefix = "vmbus-echo-bench", .config = std::nullopt});
   try {
     return measure(options, machine, sim, peer);
   } catch (const Interrupted&) {

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "echo/echo_payload.h"
-#include "echo/stop_signal.h"
+#include "common/stop_signal.h"
 
 namespace bench::echo {
 namespace {

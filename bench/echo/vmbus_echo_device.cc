@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "echo/echo_payload.h"
-#include "echo/stop_signal.h"
+#include "common/stop_signal.h"
 #include "vmbus/packet/builders.h"
 #include "vmbus/packet/descriptor.h"
 

@@ -1,6 +1,6 @@
-// File: bench/echo/stop_signal.h
+// File: bench/common/stop_signal.h
 //
-// Stopping echo_bench cleanly on SIGINT, SIGTERM or SIGHUP: the handler only
+// Stopping a benchmark cleanly on SIGINT, SIGTERM or SIGHUP: the handler only
 // records the signal; every measuring loop and every wait checks it and
 // throws `Interrupted`, so the stack unwinds through the destructors that give
 // the device back, stop hvsim and remove its root. The handlers are installed
@@ -14,7 +14,7 @@
 
 #include <stdexcept>
 
-namespace bench::echo {
+namespace bench {
 
 struct Interrupted : std::runtime_error {
   explicit Interrupted(int sig);
@@ -28,4 +28,4 @@ inline bool stop_requested() noexcept { return stop_signal() != 0; }
 // Throws Interrupted if a stop signal arrived.
 void throw_if_stopped();
 
-}  // namespace bench::echo
+}  // namespace bench

@@ -1,5 +1,5 @@
 // A signal handler that only records which signal asked to stop.
-#include "echo/stop_signal.h"
+#include "common/stop_signal.h"
 
 #include <signal.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-namespace bench::echo {
+namespace bench {
 namespace {
 
 // Lock-free, hence async-signal-safe to store from the handler.
@@ -41,4 +41,4 @@ void throw_if_stopped() {
   if (const int sig = stop_signal(); sig != 0) throw Interrupted(sig);
 }
 
-}  // namespace bench::echo
+}  // namespace bench

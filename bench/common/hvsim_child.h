@@ -1,8 +1,8 @@
-// File: bench/echo/hvsim_child.h
+// File: bench/common/hvsim_child.h
 //
 // hvsim as a child process of the benchmark, under a fresh root in /dev/shm:
-// fork + exec `hvsim --root /dev/shm/vmbus-echo-bench-<pid>-<n>
-// [--monitor-latency-us N]`, its output to a log file, then wait (up to 10 s)
+// fork + exec `hvsim --root /dev/shm/<root_prefix>-<pid>-<n>
+// [--config FILE] [--monitor-latency-us N]`, its output to a log file, then wait (up to 10 s)
 // for <root>/hvsim.ctl. `ctl()` runs `hvsim ctl --root R ... --json` (no
 // shell) and parses what it prints. stop() (and the destructor) sends
 // SIGTERM, waits up to 10 s (SIGKILL after that), and removes the root and
@@ -28,13 +28,15 @@
 
 #include <nlohmann/json.hpp>
 
-namespace bench::echo {
+namespace bench {
 
 class HvsimChild {
  public:
   struct Options {
     std::string binary;                               // the hvsim executable
     std::optional<std::uint32_t> monitor_latency_us;  // --monitor-latency-us; hvsim's default if empty
+    std::string root_prefix = "vmbus-echo-bench";     // the root's name in /dev/shm, before -<pid>-<n>
+    std::optional<std::filesystem::path> config;       // --config FILE; hvsim's default VM if empty
   };
 
   // Throws std::runtime_error naming the binary, the root and what went
@@ -71,4 +73,4 @@ class HvsimChild {
   std::string exit_text_;
 };
 
-}  // namespace bench::echo
+}  // namespace bench

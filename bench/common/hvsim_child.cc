@@ -1,5 +1,5 @@
 // hvsim as a child process: start, ctl, stop, clean up.
-#include "echo/hvsim_child.h"
+#include "common/hvsim_child.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -17,9 +17,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "echo/stop_signal.h"
+#include "common/stop_signal.h"
 
-namespace bench::echo {
+namespace bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -80,12 +80,12 @@ struct ExecPlan {
   ::_exit(127);
 }
 
-std::filesystem::path fresh_root() {
+std::filesystem::path fresh_root(const std::string& prefix) {
   static std::atomic<unsigned> counter{0};
   for (;;) {
     const std::filesystem::path root =
         std::filesystem::path("/dev/shm") /
-        ("vmbus-echo-bench-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     if (!std::filesystem::exists(root)) return root;
   }
 }
@@ -100,10 +100,14 @@ HvsimChild::HvsimChild(const Options& options) : binary_(options.binary) {
   if (!std::filesystem::is_directory("/dev/shm")) {
     throw std::runtime_error("/dev/shm is not a directory: hvsim's root goes there (a tmpfs)");
   }
-  root_ = fresh_root();
+  root_ = fresh_root(options.root_prefix);
   log_ = std::filesystem::temp_directory_path() / (root_.filename().string() + ".hvsim.log");
 
   std::vector<std::string> args = {binary_, "--root", root_.string()};
+  if (options.config) {
+    args.push_back("--config");
+    args.push_back(options.config->string());
+  }
   if (options.monitor_latency_us) {
     args.push_back("--monitor-latency-us");
     args.push_back(std::to_string(*options.monitor_latency_us));
@@ -251,4 +255,4 @@ void HvsimChild::stop() noexcept {
   if (!log_.empty()) std::filesystem::remove(log_, ec);
 }
 
-}  // namespace bench::echo
+}  // namespace bench
