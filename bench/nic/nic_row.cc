@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -98,9 +99,14 @@ RowResult run_row(const NicOptions& options, Mode mode, std::uint32_t frame_size
 
   r.mpps = summarize(std::move(mpps));
   r.gbps = summarize(std::move(gbps));
-  r.foreign_load = foreign_cpu_share(load_before, load_after);
   r.guest_cpu = cpu_per_second(load_after.self - load_before.self, seconds);
   if (hvsim_before && hvsim_after) r.hvsim_cpu = cpu_per_second(*hvsim_after - *hvsim_before, seconds);
+  // foreign_cpu_share leaves out only this process: take hvsim out too.
+  const double share = foreign_cpu_share(load_before, load_after);
+  const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  if (share >= 0 && cores > 0) {
+    r.foreign_load = std::max(0.0, share - r.hvsim_cpu / static_cast<double>(cores));
+  }
 
   const netvsc::PortStats s = opened.port->stats();
   r.tx_packets = s.total.tx_packets;

@@ -30,7 +30,7 @@ struct RowResult {
   Summary gbps;                      // frame bytes * 8 per second / 1e9
   double guest_cpu = 0;              // CPU seconds per second of this process (2.0 = two cores busy)
   double hvsim_cpu = 0;              // the same for hvsim
-  double foreign_load = -1;          // share of all CPU time used by other processes (-1: unknown)
+  double foreign_load = -1;          // share of all CPU time used by processes other than these two (-1: unknown)
   std::uint64_t tx_packets = 0;      // the driver's counters over the whole row
   std::uint64_t rx_packets = 0;
   std::uint64_t signals = 0;
