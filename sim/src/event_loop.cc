@@ -37,7 +37,10 @@ int EventLoop::wait(std::span<epoll_event> events, int timeout_ms) noexcept {
 }
 
 void EventLoop::dispatch(const epoll_event& event) {
-  auto it = entries_.find(event.data.u64);
+  // A copy, not a reference: struct epoll_event is packed on x86-64
+  // (<sys/epoll.h>, __EPOLL_PACKED), so data.u64 may sit at offset 4.
+  const Token token = event.data.u64;
+  auto it = entries_.find(token);
   if (it == entries_.end()) return;
   // Copy: the handler may remove itself.
   Handler handler = it->second.handler;

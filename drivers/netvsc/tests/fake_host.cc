@@ -83,7 +83,7 @@ PortResources FakeHost::resources() {
   r.recv_gpadl = 0x1001;
   r.send_buffer = send_->bytes();
   r.send_gpadl = 0x1002;
-  r.allocate_dma = [this](std::size_t bytes) {
+  r.allocate_dma = [](std::size_t bytes) {
     const std::size_t size = (bytes + 4095) & ~std::size_t{4095};
     void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::runtime_error("mmap");
