@@ -115,7 +115,13 @@ class Queue {
   bool skip_oversized() noexcept;
 
   // TX.
-  void reclaim() noexcept;
+  // How far past a send still in flight reclaim() looks for completed ones
+  // (TxTracker::skip_stuck): one on every call (a single load: a host that
+  // completes in order has completed the next one), further when
+  // descriptors or sections ran out.
+  static constexpr std::uint32_t kLookAhead = 1;
+  static constexpr std::uint32_t kLookAheadWhenShort = 64;
+  void reclaim(std::uint32_t look_ahead = kLookAhead) noexcept;
   void drain_completions() noexcept;
   bool close_aggregate() noexcept;  // writes the open section; false: ring full (kept pending)
   bool start_aggregate() noexcept;  // takes a slot and a section; false: none free

@@ -64,10 +64,19 @@ bool Queue::push_cookie(std::uint64_t cookie) noexcept {
 }
 
 // Retires completed sends in order: sections back to the pool, cookies to
-// the caller's queue, failures counted.
-void Queue::reclaim() noexcept {
+// the caller's queue, failures counted. A send still in flight at the head
+// is skipped when one of the `look_ahead` sends behind it is done
+// (TxTracker::skip_stuck): a completion the host never sends, or sent with
+// a trans_id naming no send (Malformed::completion_trans_id), leaks that one
+// descriptor, as in Linux and DPDK, and must not stop the queue.
+void Queue::reclaim(std::uint32_t look_ahead) noexcept {
   bool ok = true;
-  while (const TxSlot* s = tracker_.oldest_done(&ok)) {
+  for (;;) {
+    const TxSlot* s = tracker_.oldest_done(&ok);
+    if (s == nullptr) {
+      if (look_ahead != 0 && tracker_.skip_stuck(look_ahead)) continue;
+      break;
+    }
     if (s->has_cookie && !push_cookie(s->cookie)) break;  // the caller has not collected: keep it
     if (s->section != SectionPool::kNone) (void)sections_.give(s->section);
     if (!ok) QueueStats::add(stats_.tx_errors, s->packets);
@@ -153,7 +162,7 @@ bool Queue::send_copy(const TxPacket& p, std::uint32_t header_size) noexcept {
     if (!start_aggregate()) {
       reclaim();  // maybe the host finished some meanwhile
       drain_completions();
-      reclaim();
+      reclaim(kLookAheadWhenShort);
       if (!start_aggregate()) {
         if (!tx_ring_corrupt()) QueueStats::add(stats_.tx_no_resources);
         return false;
@@ -175,7 +184,7 @@ Queue::SendResult Queue::send_gpa(const TxPacket& p) noexcept {
   std::uint32_t slot = tracker_.acquire();
   if (slot == TxTracker::kNoSlot) {
     drain_completions();
-    reclaim();
+    reclaim(kLookAheadWhenShort);
     slot = tracker_.acquire();
     if (slot == TxTracker::kNoSlot) {
       if (!tx_ring_corrupt()) QueueStats::add(stats_.tx_no_resources);

@@ -11,16 +11,18 @@ void TxTracker::init(std::uint32_t queue, std::uint32_t slots) {
   slots_ = std::make_unique<TxSlot[]>(slots);
   state_ = std::make_unique<std::atomic<std::uint32_t>[]>(slots);
   generation_ = std::make_unique<std::uint16_t[]>(slots);
+  order_ = std::make_unique<std::uint32_t[]>(slots);
   for (std::uint32_t i = 0; i < slots; ++i) {
     state_[i].store(word(0, kFree), std::memory_order_relaxed);
     generation_[i] = 0;
+    order_[i] = i;
   }
   head_ = tail_ = 0;
 }
 
 std::uint32_t TxTracker::acquire() noexcept {
   if (head_ - tail_ >= count_) return kNoSlot;
-  const std::uint32_t i = head_ % count_;
+  const std::uint32_t i = order_[head_ % count_];
   ++head_;
   ++generation_[i];  // a new generation for each use of the slot
   slots_[i] = TxSlot{};
@@ -50,7 +52,7 @@ bool TxTracker::complete(std::uint16_t generation, std::uint32_t slot, bool ok) 
 
 const TxSlot* TxTracker::oldest_done(bool* ok) const noexcept {
   if (head_ == tail_) return nullptr;
-  const std::uint32_t i = tail_ % count_;
+  const std::uint32_t i = order_[tail_ % count_];
   const std::uint32_t w = state_[i].load(std::memory_order_acquire);
   const std::uint32_t phase = w & 0xffu;
   if (phase != kDoneOk && phase != kDoneFailed) return nullptr;
@@ -59,9 +61,39 @@ const TxSlot* TxTracker::oldest_done(bool* ok) const noexcept {
 }
 
 void TxTracker::retire() noexcept {
-  const std::uint32_t i = tail_ % count_;
+  const std::uint32_t i = order_[tail_ % count_];
   state_[i].store(word(generation_[i], kFree), std::memory_order_relaxed);
+  ++tail_;  // slot i is now the last of the free ones
+}
+
+bool TxTracker::done(std::uint32_t slot) const noexcept {
+  const std::uint32_t phase = state_[slot].load(std::memory_order_acquire) & 0xffu;
+  return phase == kDoneOk || phase == kDoneFailed;
+}
+
+// The oldest send goes behind the newest: it swaps places with the first
+// free slot, which becomes the last free one. With every slot in flight the
+// two positions are the same and this is a plain rotation.
+void TxTracker::rotate_oldest() noexcept {
+  std::uint32_t& oldest = order_[tail_ % count_];
+  std::uint32_t& first_free = order_[head_ % count_];
+  const std::uint32_t stuck = oldest;
+  oldest = first_free;
+  first_free = stuck;
+  ++head_;
   ++tail_;
+}
+
+bool TxTracker::skip_stuck(std::uint32_t look_ahead) noexcept {
+  const std::uint32_t n = in_flight();
+  if (n < 2 || done(order_[tail_ % count_])) return false;
+  const std::uint32_t last = look_ahead < n - 1 ? look_ahead : n - 1;
+  for (std::uint32_t k = 1; k <= last; ++k) {
+    if (!done(order_[(tail_ + k) % count_])) continue;
+    for (std::uint32_t j = 0; j < k; ++j) rotate_oldest();
+    return true;
+  }
+  return false;
 }
 
 std::optional<DecodedTransId> TxTracker::decode(std::uint64_t trans_id) noexcept {

@@ -21,8 +21,17 @@
 // xactid == rxbuf_section_cnt through, one entry past the array. Every index
 // check here is `slot < slot_count`.
 //
-// Threads: the owning queue's thread takes slots (in ring order) and
-// reclaims them (in the same order). Completing may happen on any queue's
+// Completions are retired oldest first, but a send the host never
+// completes (its completion was lost, or carried a trans_id that names no
+// send: Malformed::completion_trans_id) must not hold up the sends behind
+// it: skip_stuck() moves a not-yet-completed oldest send behind the others
+// when a later one is done, so those retire. The lost send keeps its slot
+// (and its section) for good, in in_flight(), as Linux keeps the request id
+// netvsc_send_completion reports as "Invalid transaction ID" and DPDK the
+// hn_txdesc; every other send goes on.
+//
+// Threads: the owning queue's thread takes slots (free ones in the order
+// they were freed) and reclaims them (in send order, but for skips). Completing may happen on any queue's
 // thread (the host may route a completion to another channel): it is one
 // compare-exchange on the slot's state word, which also carries the
 // generation, so a completion racing a reuse of the slot cannot match.
@@ -85,6 +94,10 @@ class TxTracker {
   // Owner: the oldest send, if the host completed it; then retire() it.
   const TxSlot* oldest_done(bool* ok) const noexcept;
   void retire() noexcept;
+  // Owner: if the oldest send is not done but one of the `look_ahead` sends
+  // after it is, moves the sends before that one behind all others (still
+  // in flight) and returns true: oldest_done() then finds it.
+  bool skip_stuck(std::uint32_t look_ahead) noexcept;
 
   std::uint32_t in_flight() const noexcept { return head_ - tail_; }
   std::uint32_t capacity() const noexcept { return count_; }
@@ -100,10 +113,18 @@ class TxTracker {
 
   std::unique_ptr<TxSlot[]> slots_;
   std::unique_ptr<std::atomic<std::uint32_t>[]> state_;
+  bool done(std::uint32_t slot) const noexcept;
+  void rotate_oldest() noexcept;
+
   std::unique_ptr<std::uint16_t[]> generation_;  // owner's copy
+  // Slot numbers by position (free-running counters, position % count_):
+  // [tail_, head_) the sends in flight, oldest first; [head_, tail_ +
+  // count_) the free slots, next to take first. A retired slot is already
+  // where it belongs: at the back of the free ones. The identity until a skip.
+  std::unique_ptr<std::uint32_t[]> order_;
   std::uint32_t count_ = 0;
   std::uint32_t queue_ = 0;
-  std::uint32_t head_ = 0;  // free-running counters; slot = counter % count_
+  std::uint32_t head_ = 0;
   std::uint32_t tail_ = 0;
 };
 

@@ -84,6 +84,43 @@ TEST(TxTracker, RetiresInOrderAndFullMeansNoSlot) {
   EXPECT_NE(t.acquire(), TxTracker::kNoSlot);
 }
 
+// A send the host never completes (hvsim corrupt-completion-id) stays in
+// flight, but the sends behind it retire, and its slot is never reused.
+TEST(TxTracker, ASendNeverCompletedDoesNotHoldUpTheOthers) {
+  TxTracker t;
+  t.init(0, 4);
+  auto complete = [&](std::uint32_t s) {
+    return t.complete(TxTracker::decode(t.trans_id(s))->generation, s, true);
+  };
+  const std::uint32_t lost = t.acquire();
+  t.publish(lost);
+  EXPECT_FALSE(t.skip_stuck(8)) << "nothing behind it";
+  for (int round = 0; round < 10; ++round) {
+    std::uint32_t sent[3];
+    for (std::uint32_t& s : sent) {
+      s = t.acquire();
+      ASSERT_NE(s, TxTracker::kNoSlot) << "round " << round;
+      ASSERT_NE(s, lost);
+      t.publish(s);
+    }
+    EXPECT_EQ(t.acquire(), TxTracker::kNoSlot);
+    EXPECT_EQ(t.oldest_done(nullptr), nullptr);
+    EXPECT_FALSE(t.skip_stuck(8)) << "none of them is done yet";
+    ASSERT_TRUE(complete(sent[1]));
+    EXPECT_FALSE(t.skip_stuck(0));
+    ASSERT_TRUE(t.skip_stuck(8));
+    // The oldest in flight (the lost one, then sent[0]) went behind sent[1].
+    ASSERT_NE(t.oldest_done(nullptr), nullptr);
+    t.retire();
+    ASSERT_TRUE(complete(sent[0]));
+    ASSERT_TRUE(complete(sent[2]));
+    while (t.oldest_done(nullptr) != nullptr || t.skip_stuck(8)) {
+      if (t.oldest_done(nullptr) != nullptr) t.retire();
+    }
+    EXPECT_EQ(t.in_flight(), 1u) << "only the lost send";
+  }
+}
+
 // Completions from another queue's thread while the owner sends and retires
 // (run under TSan in the tsan preset).
 TEST(TxTracker, CompletionsFromAnotherThread) {
