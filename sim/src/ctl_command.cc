@@ -41,7 +41,12 @@ Commands:
                                 make the host misbehave on purpose, N times:
                                 delay-reply MS, drop-signal, drop-interrupt,
                                 corrupt-rx-index, corrupt-tx-index,
-                                corrupt-length, corrupt-offset, corrupt-type
+                                corrupt-length, corrupt-offset, corrupt-type;
+                                a NIC (host netvsc) only, one NVSP/RNDIS field
+                                of its next message wrong: corrupt-pageset-id,
+                                corrupt-range-count, corrupt-range-bounds,
+                                corrupt-rndis-length, corrupt-rndis-packet,
+                                corrupt-completion-id
                                 (docs/hvsim.md, "Fault injection")
   link DEVICE up|down|speed MBPS
                                 the NIC's link changes: the guest gets a
@@ -54,6 +59,7 @@ Examples:
   hvsim ctl --root /dev/shm/vm1 offer echo
   hvsim ctl --root /dev/shm/vm1 stats echo --json
   hvsim ctl --root /dev/shm/vm1 fault echo delay-reply 200 --count 3
+  hvsim ctl --root /dev/shm/vm1 fault eth0 corrupt-rndis-packet --relid 43
 
 Options)";
 

@@ -9,7 +9,10 @@ namespace {
 constexpr std::array<std::string_view, kFaultKinds> kNames = {
     "delay-reply", "drop-signal", "drop-interrupt", "corrupt-rx-index",
     "corrupt-tx-index", "corrupt-length", "corrupt-offset", "corrupt-type",
+    "corrupt-pageset-id", "corrupt-range-count", "corrupt-range-bounds", "corrupt-rndis-length",
+    "corrupt-rndis-packet", "corrupt-completion-id",
 };
+static_assert(!kNames.back().empty(), "a FaultKind without a name");
 
 std::uint32_t parse_number(std::string_view text, std::string_view what, std::uint32_t min, std::uint32_t max) {
   std::uint32_t v = 0;
@@ -91,6 +94,14 @@ bool ChannelFaults::take(FaultKind kind) noexcept {
 std::optional<FaultKind> ChannelFaults::take_descriptor_corruption() noexcept {
   if (!armed()) return std::nullopt;
   for (FaultKind k : {FaultKind::corrupt_length, FaultKind::corrupt_offset, FaultKind::corrupt_type}) {
+    if (take(k)) return k;
+  }
+  return std::nullopt;
+}
+
+std::optional<FaultKind> ChannelFaults::take_first(std::span<const FaultKind> kinds) noexcept {
+  if (!armed()) return std::nullopt;
+  for (FaultKind k : kinds) {
     if (take(k)) return k;
   }
   return std::nullopt;

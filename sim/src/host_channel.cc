@@ -246,6 +246,14 @@ bool HostChannel::fault_fires(FaultKind kind) noexcept {
   return true;
 }
 
+std::optional<FaultKind> HostChannel::take_payload_fault_slow(std::span<const FaultKind> kinds) noexcept {
+  const std::optional<FaultKind> kind = setup_.faults->take_first(kinds);
+  if (!kind) return std::nullopt;
+  counters().add(Counter::faults_injected);
+  setup_.log->info(std::string(label()) + ": injected fault " + std::string(fault_name(*kind)));
+  return kind;
+}
+
 void HostChannel::delay_before_handling() noexcept {
   const std::uint32_t ms = setup_.faults->take_delay_ms();
   if (ms == 0) return;

@@ -48,6 +48,13 @@ Device& Simulator::Impl::reoffer(std::string_view name_or_instance) {
 }
 
 void Simulator::Impl::inject_fault(Device& d, const FaultRequest& fault) {
+  // A payload fault is fired by the NIC host as it builds NVSP/RNDIS
+  // messages (sim/hosts/netvsc): nothing else would ever fire it.
+  if (nic_payload_fault(fault.kind) && (d.spec.class_id != kNicClassGuid || d.spec.host != "netvsc")) {
+    throw SimError("fault " + std::string(fault_name(fault.kind)) + " corrupts the synthetic NIC host's NVSP/RNDIS "
+                   "messages, but " + d.label() + " is of class \"" + std::string(d.spec.device_class().name) +
+                   "\" served by host \"" + d.spec.host + "\": name a \"network\" device served by host \"netvsc\"");
+  }
   ChannelRecord* target = nullptr;
   std::string relids;
   for (const auto& c : d.channels) {

@@ -58,6 +58,43 @@ TEST(FaultParse, NamesWhatIsWrong) {
   EXPECT_NE(error_of({"drop-signal", "7"}).find("unexpected argument \"7\""), std::string::npos);
 }
 
+constexpr const char* kNicPayloadKinds[] = {"corrupt-pageset-id",   "corrupt-range-count",  "corrupt-range-bounds",
+                                            "corrupt-rndis-length", "corrupt-rndis-packet", "corrupt-completion-id"};
+
+TEST(FaultParse, KnowsTheNicPayloadKinds) {
+  for (const char* name : kNicPayloadKinds) {
+    const FaultRequest f = parse_fault(std::vector<std::string>{name, "--count", "2", "--relid", "43"});
+    EXPECT_EQ(fault_name(f.kind), name);
+    EXPECT_TRUE(nic_payload_fault(f.kind)) << name;
+    EXPECT_EQ(f.count, 2u);
+    EXPECT_EQ(f.relid, 43u);
+    EXPECT_NE(known_fault_names().find(name), std::string::npos) << known_fault_names();
+  }
+  for (const char* name : {"delay-reply", "drop-signal", "corrupt-type", "corrupt-rx-index"}) {
+    EXPECT_FALSE(nic_payload_fault(*find_fault(name))) << name;
+  }
+}
+
+// Only the NIC host builds NVSP/RNDIS: arming a payload fault anywhere else
+// would arm something that never fires.
+TEST_F(FaultTest, NicPayloadFaultsArmOnlyOnANicServedByTheNetvscHost) {
+  for (const char* name : kNicPayloadKinds) {
+    EXPECT_THROW(sim().inject_fault("echo", parse_fault(std::vector<std::string>{name})), SimError) << name;
+    const nlohmann::json bad = sim().handle_control({{"command", "fault"}, {"args", {"echo", name}}});
+    EXPECT_FALSE(bad.value("ok", true)) << bad.dump();
+    const std::string error = bad.value("error", std::string());
+    EXPECT_NE(error.find(std::string("fault ") + name), std::string::npos) << error;
+    EXPECT_NE(error.find("is of class \"echo\" served by host \"echo\""), std::string::npos) << error;
+    EXPECT_NE(error.find("\"network\" device served by host \"netvsc\""), std::string::npos) << error;
+  }
+  EXPECT_EQ(faults(), 0u);
+  const nlohmann::json ok =
+      sim().handle_control({{"command", "fault"}, {"args", {"eth0", "corrupt-completion-id", "--count", "3"}}});
+  ASSERT_TRUE(ok.value("ok", false)) << ok.dump();
+  EXPECT_EQ(ok["result"]["fault"], "corrupt-completion-id");
+  EXPECT_EQ(ok["result"]["count"], 3);
+}
+
 TEST_F(FaultTest, DelayReplyHoldsTheNextReplyOnly) {
   auto c = open_echo();
   ASSERT_TRUE(c);

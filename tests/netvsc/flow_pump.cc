@@ -132,11 +132,12 @@ void FlowPump::run_queue(Worker& w) {
   std::string why;
 
   auto cookies_out = [&] { return w.slot_busy.size() - w.free_slots.size(); };
+  const std::uint32_t lost = q < config_.lost_sends.size() ? config_.lost_sends[q] : 0;
   for (;;) {
     if (stop_.load(std::memory_order_relaxed)) return;
     if (config_.stop_on_rescind && port_.rescinded()) return;
     if (w.result.sent == target && received == target && (!w.dma || cookies_out() == 0) &&
-        port_.tx_outstanding(q) == 0) {
+        port_.tx_outstanding(q) == lost) {
       return;
     }
     bool progress = false;

@@ -47,6 +47,10 @@ struct PumpConfig {
   std::chrono::milliseconds stall_timeout{10'000};
   // End (without a failure) once the port says rescinded.
   bool stop_on_rescind = false;
+  // By queue: sends from before the run the host will never complete (a
+  // completion it lost: payload_fault_test). The run ends with that many
+  // still in flight (Port::tx_outstanding) instead of none.
+  std::vector<std::uint32_t> lost_sends{};
 };
 
 struct QueueResult {

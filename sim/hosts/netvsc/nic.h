@@ -10,6 +10,7 @@
 //                    completions on the channel they came in on
 //   nic_receive.cc   host -> guest frames: packet filter, RSS queue, PPIs
 //   rx_path.*        receive slots and transfer-page packets
+//   payload_faults.* `hvsim ctl fault` kinds that corrupt NVSP/RNDIS fields
 //   rndis_device.*   RNDIS control messages and OIDs
 //   rss.*            Toeplitz hash and indirection table
 //   frame_backend.h  loopback, sink, source, tap

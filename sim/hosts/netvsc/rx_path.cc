@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "netvsc/protocol/nvsp_codec.h"
+#include "payload_faults.h"
 
 namespace hvsim::netvsc {
 
@@ -67,6 +68,9 @@ bool RxPath::place(std::span<HostChannel* const> channels, std::uint32_t q, std:
   free_.pop_back();
   const std::size_t offset = std::size_t{slot} * slot_size_;
   std::memcpy(buffer_.data() + offset, message.data(), message.size());
+  if (kind == Kind::data) {
+    if (HostChannel* ch = channel(channels, q)) corrupt_received_frame(*ch, buffer_.subspan(offset, message.size()));
+  }
   next_[slot] = kNone;
   if (open.count == 0) {
     open.head = slot;
@@ -99,6 +103,7 @@ bool RxPath::send_open(std::span<HostChannel* const> channels, std::uint32_t q) 
   const nvsp::ChannelType type = open.kind == Kind::control ? nvsp::ChannelType::control : nvsp::ChannelType::data;
   const nvsp::Message m = nvsp::encode(nvsp::SendRndisPacket{raw(type), nvsp::kSendSectionIndexNone, 0});
   if (ch->room_for(ring_bytes_for(header_size, m.size())) != Room::ok) return false;
+  if (open.kind == Kind::data) corrupt_transfer_page(*ch, std::span(header).first(header_size));
   const std::uint32_t index = free_batches_.back();  // as many batches as slots: never empty here
   free_batches_.pop_back();
   Batch& b = batches_[index];

@@ -8,6 +8,7 @@
 #include "netvsc/protocol/ppi.h"
 #include "netvsc/protocol/rndis_packet.h"
 #include "nic.h"
+#include "payload_faults.h"
 #include "vmbus/packet/builders.h"
 #include "vmbus/packet/gpa_direct.h"
 
@@ -19,7 +20,7 @@ namespace rndis = ::netvsc::rndis;
 void NicHost::send_completion(HostChannel& ch, std::uint64_t trans_id, nvsp::Status status) noexcept {
   // Padded to 40 bytes: DPDK's hn_nvs_handle_comp rejects shorter ones.
   const nvsp::Message m = nvsp::encode(nvsp::SendRndisPacketComplete{nvsp::raw(status)});
-  (void)ch.send(vmbus::packet::completion(trans_id, m.bytes()));
+  (void)ch.send(vmbus::packet::completion(completion_trans_id(ch, trans_id), m.bytes()));
 }
 
 PacketResult NicHost::on_section_send(HostChannel& ch, const vmbus::IncomingPacket& p, std::uint32_t channel_type,

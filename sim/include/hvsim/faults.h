@@ -22,6 +22,26 @@
 //   corrupt-offset      ... says its payload starts past its end (offset8 > len8)
 //   corrupt-type        ... has a packet type VMBus does not define (0x77)
 //
+// Payload faults, for the synthetic NIC's host only ("network" devices
+// served by the "netvsc" host; arming one on another device is refused):
+// the packet stays well framed, what it says is wrong. Each fires on the
+// next message of its kind the NIC host writes on that channel:
+//   corrupt-pageset-id    the next transfer-page packet carrying received
+//                         frames (type 7) names pageset 0xCAFF, not 0xCAFE
+//   corrupt-range-count   ... announces 0 ranges (netvsc_receive: 1..562)
+//   corrupt-range-bounds  ... its first range starts at 2 GiB, past any
+//                         receive buffer (at most 31 MiB)
+//   corrupt-rndis-length  the next received frame's RNDIS msg_len is 8 bytes
+//                         more than its range holds
+//   corrupt-rndis-packet  the next received frame's REMOTE_NDIS_PACKET_MSG
+//                         data_offset = msg_len: the data lies past the message
+//   corrupt-completion-id the next SEND_RNDIS_PKT_COMPLETE carries the
+//                         bitwise complement of the guest's trans_id: it
+//                         names no send, and the send it should have
+//                         completed is never completed
+// The receive sections of a corrupt transfer-page packet are still the
+// guest's to return: the host frees them when the guest completes it.
+//
 // The guest must report each as an error naming what was wrong, never crash
 // or hang. Every fault that fired is counted (Counter::faults_injected) and
 // logged.
@@ -60,6 +80,13 @@ enum class FaultKind : std::uint8_t {
   corrupt_length,
   corrupt_offset,
   corrupt_type,
+  // NIC host payload faults (nic_payload_fault()).
+  corrupt_pageset_id,
+  corrupt_range_count,
+  corrupt_range_bounds,
+  corrupt_rndis_length,
+  corrupt_rndis_packet,
+  corrupt_completion_id,
   count_,
 };
 inline constexpr std::size_t kFaultKinds = static_cast<std::size_t>(FaultKind::count_);
@@ -67,6 +94,11 @@ inline constexpr std::size_t kFaultKinds = static_cast<std::size_t>(FaultKind::c
 std::string_view fault_name(FaultKind kind);       // "delay-reply", ...
 std::optional<FaultKind> find_fault(std::string_view name);
 std::string known_fault_names();                   // "delay-reply, drop-signal, ..."
+// A fault that corrupts what the synthetic NIC's host sends (NVSP/RNDIS):
+// only a device served by the "netvsc" host can fire it.
+constexpr bool nic_payload_fault(FaultKind kind) noexcept {
+  return kind >= FaultKind::corrupt_pageset_id && kind <= FaultKind::corrupt_completion_id;
+}
 
 struct FaultRequest {
   FaultKind kind = FaultKind::drop_signal;
@@ -95,6 +127,8 @@ class ChannelFaults {
   std::uint32_t take_delay_ms() noexcept { return take(FaultKind::delay_reply) ? delay_ms_.load(std::memory_order_relaxed) : 0; }
   // The first armed descriptor corruption (length, offset, type), consumed.
   std::optional<FaultKind> take_descriptor_corruption() noexcept;
+  // The first of `kinds` that is armed, consumed (the NIC host's payload faults).
+  std::optional<FaultKind> take_first(std::span<const FaultKind> kinds) noexcept;
   std::uint32_t remaining(FaultKind kind) const noexcept {
     return remaining_[static_cast<std::size_t>(kind)].load(std::memory_order_relaxed);
   }

@@ -130,6 +130,13 @@ class HostChannel {
   // host sending on another queue, or from on_poll) and interrupts the guest
   // if the ring says so. A drain publishes by itself.
   void publish() noexcept { flush(); }
+  // Payload faults (hvsim/faults.h) a device host applies to what it writes
+  // next: the first of `kinds` armed on this channel, consumed, counted
+  // (faults_injected) and logged. One relaxed load when none is armed.
+  std::optional<FaultKind> take_payload_fault(std::span<const FaultKind> kinds) noexcept {
+    if (!faults_armed()) return std::nullopt;
+    return take_payload_fault_slow(kinds);
+  }
 
   // --- For the device's host service thread. ---
   void open() noexcept;                                // DeviceHost::on_open, then publish
@@ -152,6 +159,7 @@ class HostChannel {
   bool faults_armed() const noexcept { return setup_.faults != nullptr && setup_.faults->armed(); }
   bool fault_fires(FaultKind kind) noexcept;  // consumes one firing, counts and logs it
   void delay_before_handling() noexcept;
+  std::optional<FaultKind> take_payload_fault_slow(std::span<const FaultKind> kinds) noexcept;
   void corrupt_last_descriptor(FaultKind kind, std::uint32_t position) noexcept;
   // The host breaks the channel on purpose: state broken until the next open.
   void break_channel(std::string_view ring, std::string_view what) noexcept;
