@@ -20,9 +20,7 @@ void RxPath::connect(std::span<std::byte> buffer, std::uint32_t slot_size, std::
   next_.assign(count, kNone);
   free_.resize(count);
   for (std::size_t i = 0; i < count; ++i) free_[i] = static_cast<std::uint32_t>(count - 1 - i);  // slot 0 first
-  batches_.assign(count, Batch{});
-  free_batches_.resize(count);
-  for (std::size_t i = 0; i < count; ++i) free_batches_[i] = static_cast<std::uint32_t>(count - 1 - i);
+  batches_.assign(count, Batch{});  // indexed by a batch's first slot
   waiting_.assign(kBacklogEntries, Waiting{});
   waiting_bytes_.assign(std::size_t{kBacklogEntries} * entry_size_, std::byte{0});
   waiting_head_ = waiting_count_ = 0;
@@ -36,7 +34,6 @@ void RxPath::disconnect() noexcept {
   free_.clear();
   next_.clear();
   batches_.clear();
-  free_batches_.clear();
   waiting_count_ = 0;
   open_ = {};
 }
@@ -104,22 +101,23 @@ bool RxPath::send_open(std::span<HostChannel* const> channels, std::uint32_t q) 
   const nvsp::Message m = nvsp::encode(nvsp::SendRndisPacket{raw(type), nvsp::kSendSectionIndexNone, 0});
   if (ch->room_for(ring_bytes_for(header_size, m.size())) != Room::ok) return false;
   if (open.kind == Kind::data) corrupt_transfer_page(*ch, std::span(header).first(header_size));
-  const std::uint32_t index = free_batches_.back();  // as many batches as slots: never empty here
-  free_batches_.pop_back();
+  // The packet's trans_id is its first slot's index: unique while the packet
+  // is in flight (the slot is its alone) and below the slot count, which
+  // DPDK requires (hn_nvs_handle_rxbuf indexes rxbuf_info[] by it and drops,
+  // unacknowledged, a packet whose id is larger).
+  const std::uint32_t index = open.head;
   Batch& b = batches_[index];
   b.head = open.head;
   b.busy = true;
-  b.generation = generation_++;
   vmbus::OutgoingPacket p;
   p.type = vmbus::PacketType::data_using_transfer_pages;
   p.flags = vmbus::kPacketFlagCompletionRequested;
-  p.trans_id = (std::uint64_t{b.generation} << 32) | index;
+  p.trans_id = index;
   p.header = std::span(header).first(header_size);
   p.add_payload(m.bytes());
   if (!ch->send(p)) {  // a corrupt ring: the channel is closed, its slots are lost to it
     b.busy = false;
     free_chain(b.head);
-    free_batches_.push_back(index);
   }
   dirty_[q] = true;
   open.count = 0;
@@ -144,13 +142,11 @@ void RxPath::flush(std::span<HostChannel* const> channels) noexcept {
 }
 
 bool RxPath::complete(std::uint64_t trans_id) noexcept {
-  const std::uint64_t index = trans_id & 0xffffffffu;
-  if (index >= batches_.size()) return false;
-  Batch& b = batches_[index];
-  if (!b.busy || b.generation != static_cast<std::uint32_t>(trans_id >> 32)) return false;
+  if (trans_id >= batches_.size()) return false;
+  Batch& b = batches_[trans_id];
+  if (!b.busy) return false;
   b.busy = false;
   free_chain(b.head);
-  free_batches_.push_back(static_cast<std::uint32_t>(index));
   return true;
 }
 

@@ -9,7 +9,8 @@
 // The buffer is cut into slots of the size the host announced in the
 // SEND_RECV_BUF completion; one message per slot. A slot is free again
 // only when the guest completes the transfer-page packet that named it
-// (its trans_id names the batch of slots). Messages for one queue gather in
+// (its trans_id is the index of the packet's first slot, below the slot
+// count as DPDK requires). Messages for one queue gather in
 // an open batch of up to kMaxRanges ranges, sent when full or at flush()
 // (once per host pass). A message that finds no free slot, or whose queue's
 // batch cannot be sent because the RX ring is full, waits in a bounded
@@ -62,14 +63,14 @@ class RxPath {
   // channels written to.
   void flush(std::span<HostChannel* const> channels) noexcept;
   // The guest completed transfer-page packet `trans_id`: its slots are free.
-  // False for a trans_id the host has not sent or that was completed already.
+  // False for a trans_id naming no packet in flight (a second completion of
+  // a packet is caught only until its first slot goes out again).
   bool complete(std::uint64_t trans_id) noexcept;
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
   struct Batch {  // a transfer-page packet in flight
     std::uint32_t head = kNone;  // its slots, chained through next_
-    std::uint32_t generation = 0;
     bool busy = false;
   };
   struct OpenBatch {  // one queue's packet being gathered
@@ -96,14 +97,12 @@ class RxPath {
   std::uint32_t entry_size_ = 0;      // bytes per backlog entry
   std::vector<std::uint32_t> free_;   // a stack of free slots
   std::vector<std::uint32_t> next_;   // slot chains of batches
-  std::vector<Batch> batches_;        // indexed by the low half of trans_id
-  std::vector<std::uint32_t> free_batches_;
+  std::vector<Batch> batches_;        // indexed by trans_id, the first slot
   std::array<OpenBatch, kMaxQueues> open_{};
   std::array<bool, kMaxQueues> dirty_{};
   std::vector<Waiting> waiting_;      // ring of kBacklogEntries
   std::vector<std::byte> waiting_bytes_;
   std::uint32_t waiting_head_ = 0, waiting_count_ = 0;
-  std::uint32_t generation_ = 1;
 };
 
 }  // namespace hvsim::netvsc
