@@ -1,6 +1,7 @@
 // EndpointServer: the uio endpoint protocol, server side.
 #include "endpoint_server.h"
 
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -110,17 +111,23 @@ void EndpointServer::shut_down(bool rescinded) noexcept {
   ::unlink(setup_.node.c_str());
   while (!sessions_.empty()) {
     Session& s = *sessions_.begin()->second;
-    if (s.opened && s.interrupt) {
-      // hv_uio_rescind / uio_unregister_device wake the reader.
-      const std::uint64_t one = 1;
-      [[maybe_unused]] const ssize_t n = ::write(s.interrupt.get(), &one, sizeof one);
-    }
+    // hv_uio_rescind / uio_unregister_device wake the reader, but only after
+    // making its next read fail ("info.irq = 0 ... Next read for event will
+    // return -EIO", then uio_event_notify). So the message that fails the
+    // client goes first, and the eventfd is written after it: a reader woken
+    // by the eventfd finds the message already queued on the socket.
+    UniqueFd wake;
+    if (s.opened && s.interrupt) wake = UniqueFd(::fcntl(s.interrupt.get(), F_DUPFD_CLOEXEC, 0));
     close_device(s);
     if (rescinded) {
       const ep::MessageHeader m = header_of(ep::MessageType::rescinded, sizeof(ep::MessageHeader));
       if (send(s, &m, sizeof m)) end(s.id);  // a failed send ended it already
     } else {
       (void)refuse(s, EIO, "the device was unbound from uio_hv_generic");
+    }
+    if (wake) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] const ssize_t n = ::write(wake.get(), &one, sizeof one);
     }
   }
 }
