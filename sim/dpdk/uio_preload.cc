@@ -397,6 +397,18 @@ bool takes_mode(int flags) noexcept { return (flags & O_CREAT) != 0 || (flags & 
 
 namespace up = hvsim::uio_preload;
 
+// open(2)'s optional third argument, read only when `flags` say it was
+// passed (O_CREAT, O_TMPFILE). A macro: va_start must run in the variadic
+// function itself.
+#define HVSIM_OPEN_MODE(flags, mode)   \
+  mode_t mode = 0;                     \
+  if (up::takes_mode(flags)) {         \
+    va_list args;                      \
+    va_start(args, flags);             \
+    mode = va_arg(args, mode_t);       \
+    va_end(args);                      \
+  }
+
 extern "C" {
 
 // The fortified entry points; <fcntl.h> declares them only with _FORTIFY_SOURCE.
@@ -406,46 +418,22 @@ int __openat_2(int dirfd, const char* path, int flags);
 int __openat64_2(int dirfd, const char* path, int flags);
 
 HVSIM_PRELOAD_EXPORT int open(const char* path, int flags, ...) {
-  mode_t mode = 0;
-  if (up::takes_mode(flags)) {
-    va_list args;
-    va_start(args, flags);
-    mode = va_arg(args, mode_t);
-    va_end(args);
-  }
+  HVSIM_OPEN_MODE(flags, mode);
   return up::open_any(up::OpenCall::open, AT_FDCWD, path, flags, mode);
 }
 
 HVSIM_PRELOAD_EXPORT int open64(const char* path, int flags, ...) {
-  mode_t mode = 0;
-  if (up::takes_mode(flags)) {
-    va_list args;
-    va_start(args, flags);
-    mode = va_arg(args, mode_t);
-    va_end(args);
-  }
+  HVSIM_OPEN_MODE(flags, mode);
   return up::open_any(up::OpenCall::open64, AT_FDCWD, path, flags, mode);
 }
 
 HVSIM_PRELOAD_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
-  mode_t mode = 0;
-  if (up::takes_mode(flags)) {
-    va_list args;
-    va_start(args, flags);
-    mode = va_arg(args, mode_t);
-    va_end(args);
-  }
+  HVSIM_OPEN_MODE(flags, mode);
   return up::open_any(up::OpenCall::openat, dirfd, path, flags, mode);
 }
 
 HVSIM_PRELOAD_EXPORT int openat64(int dirfd, const char* path, int flags, ...) {
-  mode_t mode = 0;
-  if (up::takes_mode(flags)) {
-    va_list args;
-    va_start(args, flags);
-    mode = va_arg(args, mode_t);
-    va_end(args);
-  }
+  HVSIM_OPEN_MODE(flags, mode);
   return up::open_any(up::OpenCall::openat64, dirfd, path, flags, mode);
 }
 

@@ -89,11 +89,7 @@ TEST_P(HostFault, OnThePrimaryIsCountedTheQueueStopsAndAReopenedPortWorks) {
 INSTANTIATE_TEST_SUITE_P(Kinds, HostFault,
                          ::testing::Values("corrupt-length", "corrupt-offset", "corrupt-type", "corrupt-rx-index",
                                            "corrupt-tx-index"),
-                         [](const ::testing::TestParamInfo<const char*>& i) {
-                           std::string name = i.param;
-                           name.erase(std::remove(name.begin(), name.end(), '-'), name.end());
-                           return name;
-                         });
+                         [](const ::testing::TestParamInfo<const char*>& i) { return fault_test_name(i.param); });
 
 TEST(HostFaultOnASubchannel, OnlyThatQueueStopsTheOthersCarryOn) {
   NicSim sim({.subchannels = 1});
@@ -102,13 +98,8 @@ TEST(HostFaultOnASubchannel, OnlyThatQueueStopsTheOthersCarryOn) {
   netvsc::OpenedPort opened = sim.open(config);
   netvsc::Port& port = *opened.port;
   ASSERT_EQ(port.queue_count(), 2);
-  // Queue 1's relid, from hvsim's list.
-  std::string relid;
-  const nlohmann::json device = sim.process().device(kNic);
-  for (const nlohmann::json& c : device.at("channels")) {
-    if (c.at("subchannel_id") == 1) relid = std::to_string(c.at("relid").get<unsigned>());
-  }
-  ASSERT_FALSE(relid.empty()) << device.dump();
+  const std::string relid = sim.subchannel_relid(1);  // queue 1's
+  ASSERT_FALSE(relid.empty()) << sim.process().device(kNic).dump();
   sim.ctl({"fault", kNic, "corrupt-type", "--relid", relid});
 
   // Traffic on both queues: queue 1 meets the corrupt descriptor and stops.

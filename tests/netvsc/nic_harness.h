@@ -18,6 +18,7 @@
 //   ASSERT_TRUE(eventually([&] { return !opened.port->link().up; }, [&] { poll_all(*opened.port); }));
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
@@ -96,11 +97,28 @@ class NicSim {
     return stats.at("devices").at(0).at("channels").at(0).at("counters");
   }
 
+  // The relid of the NIC's subchannel `subchannel_id`, as `hvsim ctl fault
+  // --relid` takes it; empty if hvsim lists no such channel.
+  std::string subchannel_relid(unsigned subchannel_id) const {
+    const nlohmann::json device = process_.device(kNic);  // kept: the loop refers into it
+    for (const nlohmann::json& ch : device.at("channels")) {
+      if (ch.at("subchannel_id") == subchannel_id) return std::to_string(ch.at("relid").get<unsigned>());
+    }
+    return {};
+  }
+
   std::string log() const { return process_.log(); }
 
  private:
   HvsimProcess process_;
 };
+
+// A fault kind ("corrupt-rndis-length") as a gtest parameter name
+// ("corruptrndislength": letters, digits and underscores only).
+inline std::string fault_test_name(std::string fault) {
+  fault.erase(std::remove(fault.begin(), fault.end(), '-'), fault.end());
+  return fault;
+}
 
 // Destroys what open_port returned in the right order: port, device, claim.
 inline void close(netvsc::OpenedPort& opened) {

@@ -155,11 +155,7 @@ TEST_P(PayloadFault, DropsThatMessageCountsItCompletesItAndTheSamePortCarriesOn)
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, PayloadFault, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<PayloadCase>& i) {
-                           std::string name = i.param.fault;
-                           name.erase(std::remove(name.begin(), name.end(), '-'), name.end());
-                           return name;
-                         });
+                         [](const ::testing::TestParamInfo<PayloadCase>& i) { return fault_test_name(i.param.fault); });
 
 // On a subchannel: only that queue's next frame is lost; queue 0 is not
 // touched while the fault waits, nor after it fired.
@@ -170,12 +166,8 @@ TEST(PayloadFaultOnASubchannel, OnlyThatQueuesNextFrameIsLost) {
   netvsc::OpenedPort opened = sim.open(config);
   netvsc::Port& port = *opened.port;
   ASSERT_EQ(port.queue_count(), 2);
-  std::string relid;
-  const nlohmann::json device = sim.process().device(kNic);
-  for (const nlohmann::json& ch : device.at("channels")) {
-    if (ch.at("subchannel_id") == 1) relid = std::to_string(ch.at("relid").get<unsigned>());
-  }
-  ASSERT_FALSE(relid.empty()) << device.dump();
+  const std::string relid = sim.subchannel_relid(1);  // queue 1's
+  ASSERT_FALSE(relid.empty()) << sim.process().device(kNic).dump();
   sim.ctl({"fault", kNic, "corrupt-rndis-packet", "--relid", relid});
 
   // Queue 0's traffic does not fire it.
