@@ -17,12 +17,15 @@
 #include <span>
 
 #include "endpoint_messages.h"
+#include "endpoint_reply_checks.h"
 #include "endpoint_socket.h"
 
 namespace hvsim::uio_preload {
 
 namespace ep = vmbus::endpoint;
 using vmbus::detail::bytes_of;
+using vmbus::detail::is_eventfd;
+using vmbus::detail::valid_map_name;
 using vmbus::detail::load;
 using vmbus::detail::ReceivedMessage;
 
@@ -39,30 +42,6 @@ void close_fd(int fd) noexcept {
 const char* error_text(int error) noexcept {
   const char* text = ::strerrordesc_np(error);  // thread-safe, unlike strerror
   return text != nullptr ? text : "unknown error";
-}
-
-// A map name: NUL-terminated inside its 64 bytes, non-empty, printable (as
-// the SDK's handshake checks it).
-bool valid_map_name(const ep::MapInfo& map) noexcept {
-  const std::size_t length = ::strnlen(map.name, ep::kMapNameSize);
-  if (length == 0 || length == ep::kMapNameSize) return false;
-  for (std::size_t i = 0; i < length; ++i) {
-    const auto c = static_cast<unsigned char>(map.name[i]);
-    if (c < 0x20 || c > 0x7e) return false;
-  }
-  return true;
-}
-
-// An eventfd is an anonymous inode whose /proc/self/fd link reads
-// "anon_inode:[eventfd]"; without /proc, anything but a file or a socket.
-bool is_eventfd(int fd) noexcept {
-  char link[48];
-  char target[64] = {};
-  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-  const ssize_t n = ::readlink(link, target, sizeof target - 1);
-  if (n > 0) return std::strcmp(target, "anon_inode:[eventfd]") == 0;
-  struct stat st {};
-  return ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISSOCK(st.st_mode);
 }
 
 // The errno an open of /dev/uioN gets when connect() to its endpoint fails.

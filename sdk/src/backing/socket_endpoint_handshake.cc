@@ -11,6 +11,7 @@
 
 #include "backing_errors.h"
 #include "endpoint_messages.h"
+#include "endpoint_reply_checks.h"
 #include "endpoint_socket.h"
 #include "socket_endpoint_backing.h"
 
@@ -20,29 +21,6 @@ namespace {
 
 using endpoint::MessageHeader;
 using endpoint::MessageType;
-
-// An eventfd is an anonymous inode whose /proc/self/fd link reads
-// "anon_inode:[eventfd]". Without /proc, accept anything that is neither a
-// file nor a socket (those would be the server's mistake we can name).
-bool is_eventfd(int fd) {
-  char target[64] = {};
-  const std::string link = "/proc/self/fd/" + std::to_string(fd);
-  const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
-  if (n > 0) return std::strcmp(target, "anon_inode:[eventfd]") == 0;
-  struct stat st {};
-  return ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISSOCK(st.st_mode);
-}
-
-// A map name: NUL-terminated inside its 64 bytes, non-empty, printable.
-bool valid_map_name(const endpoint::MapInfo& map) noexcept {
-  const std::size_t length = ::strnlen(map.name, endpoint::kMapNameSize);
-  if (length == 0 || length == endpoint::kMapNameSize) return false;
-  for (std::size_t i = 0; i < length; ++i) {
-    const auto c = static_cast<unsigned char>(map.name[i]);
-    if (c < 0x20 || c > 0x7e) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
