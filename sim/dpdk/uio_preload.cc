@@ -21,6 +21,9 @@
 //   write: 4 bytes, irqcontrol (uio_write -> hv_uio_irqcontrol), sent as
 //     IrqControl.
 //   close: the last close of N closes the socket; hvsim sees hv_uio_release.
+//   memfd_create, and mmap of any other fd: EAL's "nohuge" memory is noted
+//     and registered with hvsim at each session's open, so hvsim reads
+//     DPDK's buffers as a host does, directly (uio_preload_memory.h).
 // Every other path and fd goes straight to libc: the next definition, found
 // with dlsym(RTLD_NEXT), or the raw syscall if there is none.
 //
@@ -66,6 +69,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "uio_preload_memory.h"
 #include "uio_preload_session.h"
 
 #define HVSIM_PRELOAD_EXPORT __attribute__((visibility("default")))
@@ -244,6 +248,7 @@ int open_uio(unsigned number, int flags) noexcept {
         errno = error;
         return -1;
       }
+      (void)register_eal_memory(*session);  // best effort: logs why not
     }
     const int fd = ::fcntl(session->eventfd, (flags & O_CLOEXEC) != 0 ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
     if (fd < 0) {
@@ -453,14 +458,18 @@ HVSIM_PRELOAD_EXPORT int __openat64_2(int dirfd, const char* path, int flags) {
 
 HVSIM_PRELOAD_EXPORT void* mmap(void* address, size_t length, int prot, int flags, int fd, off_t offset) noexcept {
   if (std::shared_ptr<up::Session> s = up::session_of(fd)) return up::mmap_uio("mmap", *s, address, length, prot, flags, offset);
-  return up::real_mmap("mmap", address, length, prot, flags, fd, offset);
+  void* mapped = up::real_mmap("mmap", address, length, prot, flags, fd, offset);
+  up::note_mapping(mapped, length, flags, fd, offset);
+  return mapped;
 }
 
 HVSIM_PRELOAD_EXPORT void* mmap64(void* address, size_t length, int prot, int flags, int fd, off64_t offset) noexcept {
   if (std::shared_ptr<up::Session> s = up::session_of(fd)) {
     return up::mmap_uio("mmap64", *s, address, length, prot, flags, offset);
   }
-  return up::real_mmap("mmap64", address, length, prot, flags, fd, offset);
+  void* mapped = up::real_mmap("mmap64", address, length, prot, flags, fd, offset);
+  up::note_mapping(mapped, length, flags, fd, offset);
+  return mapped;
 }
 
 HVSIM_PRELOAD_EXPORT ssize_t read(int fd, void* buffer, size_t count) {
@@ -473,7 +482,12 @@ HVSIM_PRELOAD_EXPORT ssize_t write(int fd, const void* buffer, size_t count) {
   return up::real_write(fd, buffer, count);
 }
 
+HVSIM_PRELOAD_EXPORT int memfd_create(const char* name, unsigned int flags) noexcept {
+  return up::create_memfd(name, flags);
+}
+
 HVSIM_PRELOAD_EXPORT int close(int fd) {
+  up::forget_fd(fd);
   if (up::tracked_count.load(std::memory_order_acquire) == 0) return up::real_close(fd);
   return up::close_tracked(fd);
 }

@@ -259,6 +259,28 @@ int Session::receive_unsolicited() noexcept {
 }
 
 int Session::irqcontrol(std::int32_t value) noexcept {
+  const ep::IrqControl request{{static_cast<std::uint32_t>(ep::MessageType::irqcontrol), sizeof(ep::IrqControl)},
+                               value, 0};
+  std::int32_t result = 0;
+  if (int error = call(bytes_of(request), {}, ep::MessageType::irqcontrol_result, "IrqControl", result)) return error;
+  if (result == 0) return 0;
+  if (result == -EIO) rescinded.store(true, std::memory_order_release);  // uio_write's -EIO after a rescind
+  return result < 0 && result > -4096 ? -result : EIO;
+}
+
+int Session::register_memory(std::uint64_t gpa_base, std::uint64_t size, int memfd) noexcept {
+  const ep::RegisterMemory request{
+      {static_cast<std::uint32_t>(ep::MessageType::register_memory), sizeof(ep::RegisterMemory)}, gpa_base, size};
+  const int fds[] = {memfd};
+  std::int32_t result = 0;
+  if (int error = call(bytes_of(request), fds, ep::MessageType::register_memory_result, "RegisterMemory", result)) {
+    return error;
+  }
+  return result == 0 ? 0 : (result < 0 && result > -4096 ? -result : EIO);
+}
+
+int Session::call(std::span<const std::byte> request, std::span<const int> fds, ep::MessageType expected,
+                  const char* what, std::int32_t& result) noexcept {
   if (rescinded.load(std::memory_order_acquire)) return EIO;
   std::lock_guard lock(socket_mutex_);
   // A Rescinded message already queued answers before the request does.
@@ -267,9 +289,7 @@ int Session::irqcontrol(std::int32_t value) noexcept {
   }
   if (pending != EAGAIN) return EIO;
 
-  const ep::IrqControl request{{static_cast<std::uint32_t>(ep::MessageType::irqcontrol), sizeof(ep::IrqControl)},
-                               value, 0};
-  if (int error = vmbus::detail::send_message(socket, bytes_of(request), {})) {
+  if (int error = vmbus::detail::send_message(socket, request, fds)) {
     if (error == EPIPE || error == ECONNRESET) rescinded.store(true, std::memory_order_release);
     return EIO;
   }
@@ -278,7 +298,7 @@ int Session::irqcontrol(std::int32_t value) noexcept {
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (vmbus::detail::wait_readable(socket, left.count() < 0 ? std::chrono::milliseconds(0) : left) != 0) {
-      log_line("/dev/uio%u: no IrqControlResult from hvsim within %lld ms", number,
+      log_line("/dev/uio%u: no reply to %s from hvsim within %lld ms", number, what,
                static_cast<long long>(kReplyTimeout.count()));
       return EIO;
     }
@@ -293,7 +313,7 @@ int Session::irqcontrol(std::int32_t value) noexcept {
     if (error != 0) return EIO;
     const std::span<const std::byte> reply(buffer, m.size);
     if (m.truncated || m.size < sizeof(ep::MessageHeader) || load<ep::MessageHeader>(reply).size != m.size) {
-      log_line("/dev/uio%u: malformed reply to IrqControl (%zu bytes)", number, m.size);
+      log_line("/dev/uio%u: malformed reply to %s (%zu bytes)", number, what, m.size);
       return EIO;
     }
     const auto type = static_cast<ep::MessageType>(load<ep::MessageHeader>(reply).type);
@@ -301,15 +321,15 @@ int Session::irqcontrol(std::int32_t value) noexcept {
       rescinded.store(true, std::memory_order_release);
       return EIO;
     }
-    if (type != ep::MessageType::irqcontrol_result || m.size != sizeof(ep::IrqControlResult) || m.fd_count != 0) {
-      log_line("/dev/uio%u: expected IrqControlResult, got %s", number,
+    // IrqControlResult and RegisterMemoryResult share one layout.
+    static_assert(sizeof(ep::IrqControlResult) == sizeof(ep::RegisterMemoryResult));
+    if (type != expected || m.size != sizeof(ep::IrqControlResult) || m.fd_count != 0) {
+      log_line("/dev/uio%u: expected the reply to %s, got %s", number, what,
                vmbus::detail::message_type_name(static_cast<std::uint32_t>(type)).c_str());
       return EIO;
     }
-    const std::int32_t result = load<ep::IrqControlResult>(reply).result;
-    if (result == 0) return 0;
-    if (result == -EIO) rescinded.store(true, std::memory_order_release);  // uio_write's -EIO after a rescind
-    return result < 0 && result > -4096 ? -result : EIO;
+    result = load<ep::IrqControlResult>(reply).result;
+    return 0;
   }
 }
 

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 
 #include "vmbus/backing/endpoint_protocol.h"
 
@@ -51,6 +52,10 @@ class Session {
   // hv_uio_irqcontrol through the endpoint: sends IrqControl{value} and waits
   // for IrqControlResult. Returns 0 or an errno (EIO once rescinded).
   int irqcontrol(std::int32_t value) noexcept;
+  // RegisterMemory{gpa_base, size} with `memfd` (passed as a copy): hvsim
+  // then reaches those GPAs through the memfd instead of reading this
+  // process by address. Returns 0 or an errno (hvsim's refusal, or EIO).
+  int register_memory(std::uint64_t gpa_base, std::uint64_t size, int memfd) noexcept;
   // Adds the interrupts the eventfd counted since the last call to `total`.
   void take_interrupts() noexcept;
   // Reads what hvsim sent unasked: Rescinded or a hang-up sets `rescinded`.
@@ -72,6 +77,11 @@ class Session {
   // Reads one message the caller knows is there (or waits for it). Returns 0,
   // or an errno; sets `rescinded` on Rescinded or a hang-up.
   int receive_unsolicited() noexcept;
+  // Sends `request` (with `fds`) and waits for its `expected` reply, reading
+  // a Rescinded or an error that comes first. 0 with the reply's `result`,
+  // or an errno (EIO: rescinded, no reply in time, or a malformed one).
+  int call(std::span<const std::byte> request, std::span<const int> fds, vmbus::endpoint::MessageType expected,
+           const char* what, std::int32_t& result) noexcept;
   std::mutex socket_mutex_;  // one request and its reply at a time
 };
 

@@ -88,6 +88,8 @@ int GuestMemory::access(std::uint64_t gpa, std::byte* local, std::size_t len, bo
         if (regions_[i].gpa > gpa && regions_[i].gpa - gpa < chunk) chunk = static_cast<std::size_t>(regions_[i].gpa - gpa);
       }
       if (pid_ == 0) return EFAULT;
+      // One writer (the host service thread): a plain increment, no locked op.
+      by_address_.store(by_address_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       iovec here{local, chunk};
       iovec there{reinterpret_cast<void*>(static_cast<std::uintptr_t>(gpa)), chunk};
       const ssize_t done = to_guest ? ::process_vm_writev(pid_, &here, 1, &there, 1, 0)

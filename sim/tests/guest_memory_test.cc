@@ -36,6 +36,7 @@ TEST(GuestMemory, ReadsAndWritesARegisteredRegion) {
   std::byte b[16];
   EXPECT_FALSE(m.read(0x10000 + 8190, b));
   EXPECT_FALSE(m.read(0x20000, b));
+  EXPECT_EQ(m.by_address_accesses(), 0u);  // registered memory only: never by address
 }
 
 TEST(GuestMemory, RefusesBadRegistrations) {
@@ -73,6 +74,7 @@ TEST(GuestMemory, ReachesTheClientProcessByAddress) {
   const char text[] = "from the host";
   ASSERT_TRUE(m.write(reinterpret_cast<std::uintptr_t>(buffer.data()), std::as_bytes(std::span(text))));
   EXPECT_STREQ(buffer.data(), "from the host");
+  EXPECT_EQ(m.by_address_accesses(), 2u);  // the read and the write above
   std::byte b[8];
   EXPECT_FALSE(m.read(8, b));  // unmapped in the client
 }

@@ -37,6 +37,7 @@ const char* counter_name(NicCounter c) noexcept {
     case NicCounter::drop_not_ready: return "drop_not_ready";
     case NicCounter::drop_backend: return "drop_backend";
     case NicCounter::rx_backlogged: return "rx_backlogged";
+    case NicCounter::tx_gpa_by_address: return "tx_gpa_by_address";
     case NicCounter::kCount: break;
   }
   return "?";

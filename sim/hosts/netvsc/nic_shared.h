@@ -42,6 +42,8 @@ enum class NicCounter : std::uint8_t {
   drop_not_ready,      // receive buffer not connected
   drop_backend,        // the backend could not take the frame
   rx_backlogged,       // frames that waited in the host's backlog for a slot
+  tx_gpa_by_address,   // GPA-direct packets read (partly) by address in the guest
+                       // process, not through registered memory (hvsim/guest_memory.h)
   kCount,
 };
 const char* counter_name(NicCounter c) noexcept;

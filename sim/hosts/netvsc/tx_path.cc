@@ -74,6 +74,7 @@ PacketResult NicHost::on_gpa_direct(HostChannel& ch, const vmbus::IncomingPacket
   const std::span<std::byte> scratch = ch.scratch();
   std::size_t at = 0;
   std::uint32_t first_range = 0;
+  const std::uint64_t by_address_before = ch.guest_memory().by_address_accesses();
   for (const vmbus::GpaRange r : *gpa) {
     if (r.len > scratch.size() - at) {
       guest_error(ch, NicCounter::drop_malformed, "GPA ranges name more than 128 KiB");
@@ -89,6 +90,7 @@ PacketResult NicHost::on_gpa_direct(HostChannel& ch, const vmbus::IncomingPacket
     if (at == 0) first_range = *n;
     at += *n;
   }
+  if (ch.guest_memory().by_address_accesses() != by_address_before) shared_->add(NicCounter::tx_gpa_by_address);
   auto m = rndis::frame(scratch.first(at));
   if (!m) {
     guest_error(ch, NicCounter::drop_malformed, "GPA-direct RNDIS message: " + m.error().message());

@@ -67,6 +67,9 @@ class GuestMemory {
 
   pid_t client_pid() const noexcept { return pid_; }
   std::size_t region_count() const noexcept { return count_.load(std::memory_order_acquire); }
+  // Accesses served by address in the client (path 2 above) so far: zero
+  // when every GPA the guest named was in registered memory, as on Hyper-V.
+  std::uint64_t by_address_accesses() const noexcept { return by_address_.load(std::memory_order_relaxed); }
 
  private:
   struct Region {
@@ -83,6 +86,7 @@ class GuestMemory {
   pid_t pid_;
   std::array<Region, kMaxRegions> regions_{};
   std::atomic<std::size_t> count_{0};
+  std::atomic<std::uint64_t> by_address_{0};
 };
 
 }  // namespace hvsim
