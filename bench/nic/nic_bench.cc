@@ -57,6 +57,8 @@ int run(const NicOptions& options) {
   std::printf("hvsim    : %s, a fresh one per row\n", options.hvsim.c_str());
   std::printf("rows     : %u x %u ms each (after %u ms warm-up); burst %u; Gbit/s counts frame bytes only\n",
               options.repetitions, options.duration_ms, options.warmup_ms, options.burst);
+  std::printf("guest    : %s%s\n", options.one_thread ? "one thread polls every queue" : "one thread per queue",
+              options.cpu ? (", pinned to CPU " + std::to_string(*options.cpu)).c_str() : ", unpinned");
 
   std::map<std::uint32_t, Summary> reference;
   for (std::uint32_t size : options.frame_sizes) {
@@ -92,8 +94,8 @@ int run(const NicOptions& options) {
                 static_cast<unsigned long long>(r.host_drops), load_text(r.foreign_load).c_str());
   }
   std::printf(
-      "\nguest, hvsim: cores busy (CPU seconds per second) in each process. The guest busy-polls one thread\n"
-      "per queue; hvsim's host thread serves every queue. rx rows: the source offers 10 Mpps, host drops are\n"
+      "\nguest, hvsim: cores busy (CPU seconds per second) in each process. The guest busy-polls (see\n"
+      "'guest' above); hvsim's host thread serves every queue. rx rows: the source offers 10 Mpps, host drops are\n"
       "frames that found no free receive slot. pkts/sig: frames per signal the guest sent (tx, loopback)\n"
       "or received (rx).\n");
 
@@ -105,6 +107,8 @@ int run(const NicOptions& options) {
                     {"repetitions", options.repetitions},
                     {"warmup_ms", options.warmup_ms},
                     {"burst", options.burst},
+                    {"one_thread", options.one_thread},
+                    {"cpu", options.cpu ? nlohmann::ordered_json(*options.cpu) : nlohmann::ordered_json(nullptr)},
                     {"quick", options.quick}};
     j["reference"] = nlohmann::ordered_json::array();
     for (const auto& [size, s] : reference) {

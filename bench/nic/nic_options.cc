@@ -11,6 +11,8 @@
 #include <iostream>
 #include <sstream>
 
+#include <unistd.h>
+
 namespace bench::nic {
 namespace po = boost::program_options;
 
@@ -57,7 +59,7 @@ std::optional<int> parse_nic_options(int argc, char** argv, NicOptions& options)
       "Rows: tx (the guest sends as fast as it can; hvsim's sink backend counts and drops), rx (hvsim's\n"
       "source backend generates frames at 10 Mpps; the guest receives what it can), loopback (the guest\n"
       "sends, hvsim sends each frame back, the guest receives it; 512 frames in flight per queue), for\n"
-      "each frame size and queue count (one guest thread per queue). Reference, same run: the same\n"
+      "each frame size and queue count (one guest thread per queue unless --one-thread). Reference, same run: the same\n"
       "frames from this process to a forked child over an AF_UNIX SOCK_SEQPACKET socketpair, 32 per\n"
       "sendmmsg/recvmmsg. Figures: Mpps and Gbit/s of frame bytes (no preamble, FCS or gap).\n"
       "Options");
@@ -69,6 +71,8 @@ std::optional<int> parse_nic_options(int argc, char** argv, NicOptions& options)
   desc.add_options()("duration-ms", po::value(&options.duration_ms)->value_name("MS"), "per repetition (1000)");
   desc.add_options()("repetitions", po::value(&options.repetitions)->value_name("N"), "per row (3)");
   desc.add_options()("burst", po::value(&options.burst)->value_name("N"), "frames per burst, 1..256 (32)");
+  desc.add_options()("one-thread", "poll every queue from one guest thread in turn (as one DPDK lcore does)");
+  desc.add_options()("cpu", po::value<std::uint32_t>()->value_name("N"), "pin the guest's polling thread(s) to CPU N");
   desc.add_options()("json", po::value(&options.json_path)->value_name("FILE"), "also write the results as JSON");
   desc.add_options()("quick", "a smoke run: 200 ms per repetition, 1 repetition, 100 ms warm-up");
 
@@ -99,6 +103,15 @@ std::optional<int> parse_nic_options(int argc, char** argv, NicOptions& options)
     if (options.duration_ms == 0 || options.duration_ms > 600000) throw po::error("--duration-ms must be 1..600000");
     if (options.repetitions == 0 || options.repetitions > 100) throw po::error("--repetitions must be 1..100");
     if (options.burst == 0 || options.burst > 256) throw po::error("--burst must be 1..256");
+    options.one_thread = vm.count("one-thread") != 0;
+    if (vm.count("cpu")) {
+      const std::uint32_t cpu = vm["cpu"].as<std::uint32_t>();
+      const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+      if (online > 0 && cpu >= static_cast<std::uint32_t>(online)) {
+        throw po::error("--cpu " + std::to_string(cpu) + ": this machine has CPUs 0.." + std::to_string(online - 1));
+      }
+      options.cpu = cpu;
+    }
   } catch (const po::error& e) {
     std::cerr << "nic_bench: " << e.what() << " (nic_bench --help)\n";
     return 2;

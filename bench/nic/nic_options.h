@@ -28,6 +28,12 @@ struct NicOptions {
   std::uint32_t warmup_ms = 300;     // unmeasured, after the port opens
   std::uint32_t repetitions = 3;
   std::uint32_t burst = 32;          // frames per rx_burst / tx_burst
+  // Thread layout of the guest. By default one thread per queue, placed by
+  // the scheduler. --one-thread polls every queue from one thread in turn,
+  // as a DPDK forwarding lcore does with several queues; --cpu pins the
+  // polling thread(s) to one CPU, as testpmd's --lcores does.
+  bool one_thread = false;
+  std::optional<std::uint32_t> cpu;
   std::string json_path;             // empty: no JSON
   bool quick = false;
 };

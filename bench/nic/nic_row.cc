@@ -73,7 +73,7 @@ RowResult run_row(const NicOptions& options, Mode mode, std::uint32_t frame_size
   netvsc::OpenedPort opened = netvsc::open_port(vmbus::SysfsRoot(sim.sysfs_root()), *guid, port_config);
   r.queues = opened.port->queue_count();
 
-  QueueTraffic traffic(opened, mode, frame_size, options.burst);
+  QueueTraffic traffic(opened, mode, frame_size, options.burst, {.one_thread = options.one_thread, .cpu = options.cpu});
   traffic.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(options.warmup_ms));
 

@@ -5,7 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <string>
+#include <system_error>
 #include <vector>
+
+#include <pthread.h>
+#include <sched.h>
 
 #include "netvsc/protocol/toeplitz.h"
 
@@ -40,11 +45,13 @@ void build_frame(std::span<std::byte> f, const netvsc::MacAddress& dst, std::uin
 
 }  // namespace
 
-QueueTraffic::QueueTraffic(netvsc::OpenedPort& opened, Mode mode, std::uint32_t frame_size, std::uint32_t burst)
+QueueTraffic::QueueTraffic(netvsc::OpenedPort& opened, Mode mode, std::uint32_t frame_size, std::uint32_t burst,
+                           ThreadLayout layout)
     : port_(*opened.port),
       mode_(mode),
       frame_size_(frame_size),
       burst_(burst),
+      layout_(layout),
       frames_(opened.device->allocate_dma(kFrameSlot * port_.queue_count())),
       counters_(std::make_unique<Counters[]>(port_.queue_count())) {
   for (std::uint16_t q = 0; q < port_.queue_count(); ++q) {
@@ -56,7 +63,24 @@ QueueTraffic::QueueTraffic(netvsc::OpenedPort& opened, Mode mode, std::uint32_t 
 QueueTraffic::~QueueTraffic() { stop(); }
 
 void QueueTraffic::start() {
-  for (std::uint16_t q = 0; q < port_.queue_count(); ++q) threads_.emplace_back([this, q] { run(q); });
+  const std::uint16_t queues = port_.queue_count();
+  if (layout_.one_thread) {
+    threads_.emplace_back([this, queues] { run(0, queues); });
+  } else {
+    for (std::uint16_t q = 0; q < queues; ++q) threads_.emplace_back([this, q] { run(q, 1); });
+  }
+  if (layout_.cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(*layout_.cpu, &set);
+    for (std::thread& t : threads_) {
+      if (const int e = ::pthread_setaffinity_np(t.native_handle(), sizeof set, &set); e != 0) {
+        stop();
+        throw std::system_error(e, std::generic_category(), "nic_bench: pinning a polling thread to CPU " +
+                                                                std::to_string(*layout_.cpu));
+      }
+    }
+  }
 }
 
 void QueueTraffic::stop() noexcept {
@@ -77,36 +101,66 @@ std::uint64_t QueueTraffic::received() const noexcept {
   return n;
 }
 
-void QueueTraffic::run(std::uint16_t queue) noexcept {
-  // Everything the loop touches is set up here, before it starts.
-  const std::span<const std::byte> frame = frames_.memory().subspan(queue * kFrameSlot, frame_size_);
-  std::vector<netvsc::TxPacket> tx(burst_, netvsc::TxPacket{.frame = frame, .dma = &frames_, .cookie = queue});
-  std::vector<std::vector<std::byte>> storage(burst_, std::vector<std::byte>(2048));
-  std::vector<netvsc::RxPacket> rx(burst_);
-  for (std::uint32_t i = 0; i < burst_; ++i) rx[i].buffer = storage[i];
-  std::array<std::uint64_t, 256> cookies{};
-  const bool gpa = frame_size_ > port_.config().tx_copybreak;
-  Counters& c = counters_[queue];
-  std::uint64_t sent = 0, received = 0;
-  const auto burst = static_cast<std::uint16_t>(burst_);
+// One queue's loop state: everything step() touches is set up before the
+// first step.
+class QueueTraffic::Loop {
+ public:
+  Loop(QueueTraffic& t, std::uint16_t queue)
+      : t_(t),
+        queue_(queue),
+        tx_(t.burst_, netvsc::TxPacket{.frame = t.frames_.memory().subspan(queue * kFrameSlot, t.frame_size_),
+                                       .dma = &t.frames_,
+                                       .cookie = queue}),
+        storage_(t.burst_, std::vector<std::byte>(2048)),
+        rx_(t.burst_),
+        gpa_(t.frame_size_ > t.port_.config().tx_copybreak),
+        burst_(static_cast<std::uint16_t>(t.burst_)),
+        counters_(t.counters_[queue]) {
+    for (std::uint32_t i = 0; i < t.burst_; ++i) rx_[i].buffer = storage_[i];
+  }
 
-  while (!stop_.load(std::memory_order_relaxed)) {
-    if (mode_ != Mode::rx) {
-      std::uint16_t want = burst;
-      if (mode_ == Mode::loopback) {
-        const std::uint64_t in_flight = sent - received;
-        want = in_flight >= kLoopbackWindow ? 0 : static_cast<std::uint16_t>(std::min<std::uint64_t>(burst, kLoopbackWindow - in_flight));
+  void step() noexcept {
+    netvsc::Port& port = t_.port_;
+    if (t_.mode_ != Mode::rx) {
+      std::uint16_t want = burst_;
+      if (t_.mode_ == Mode::loopback) {
+        const std::uint64_t in_flight = sent_ - received_;
+        want = in_flight >= kLoopbackWindow
+                   ? 0
+                   : static_cast<std::uint16_t>(std::min<std::uint64_t>(burst_, kLoopbackWindow - in_flight));
       }
-      if (want != 0) sent += port_.tx_burst(queue, tx.data(), want);
-      if (gpa) (void)port_.tx_reclaim(queue, cookies.data(), static_cast<std::uint16_t>(cookies.size()));
-      c.sent.store(sent, std::memory_order_relaxed);
+      if (want != 0) sent_ += port.tx_burst(queue_, tx_.data(), want);
+      if (gpa_) (void)port.tx_reclaim(queue_, cookies_.data(), static_cast<std::uint16_t>(cookies_.size()));
+      counters_.sent.store(sent_, std::memory_order_relaxed);
     }
-    if (mode_ != Mode::tx) {
-      received += port_.rx_burst(queue, rx.data(), burst);
-      c.received.store(received, std::memory_order_relaxed);
+    if (t_.mode_ != Mode::tx) {
+      received_ += port.rx_burst(queue_, rx_.data(), burst_);
+      counters_.received.store(received_, std::memory_order_relaxed);
     } else {
-      (void)port_.rx_burst(queue, rx.data(), burst);  // completions and link messages; nothing else comes
+      (void)port.rx_burst(queue_, rx_.data(), burst_);  // completions and link messages; nothing else comes
     }
+  }
+
+ private:
+  QueueTraffic& t_;
+  std::uint16_t queue_;
+  std::vector<netvsc::TxPacket> tx_;
+  std::vector<std::vector<std::byte>> storage_;
+  std::vector<netvsc::RxPacket> rx_;
+  std::array<std::uint64_t, 256> cookies_{};
+  bool gpa_;
+  std::uint16_t burst_;
+  Counters& counters_;
+  std::uint64_t sent_ = 0;
+  std::uint64_t received_ = 0;
+};
+
+void QueueTraffic::run(std::uint16_t first, std::uint16_t count) noexcept {
+  std::vector<Loop> loops;
+  loops.reserve(count);
+  for (std::uint16_t q = first; q < first + count; ++q) loops.emplace_back(*this, q);
+  while (!stop_.load(std::memory_order_relaxed)) {
+    for (Loop& loop : loops) loop.step();
     if (port_.rescinded()) break;
   }
 }

@@ -1,10 +1,12 @@
 // File: bench/nic/nic_traffic.h
 //
-// The guest side of a nic_bench row: one thread per queue of an open netvsc
-// port, each running the row's loop (tx: send bursts; rx: receive bursts;
-// loopback: send within a window and receive) on frames built once, until
-// told to stop. Counters are per queue, written by that queue's thread only
-// (relaxed stores after each burst), read by the measuring thread.
+// The guest side of a nic_bench row: the row's loop on every queue of an open
+// netvsc port (tx: send bursts; rx: receive bursts; loopback: send within a
+// window and receive) on frames built once, until told to stop. One thread
+// per queue, or one thread polling every queue in turn (ThreadLayout), either
+// optionally pinned to a CPU. Counters are per queue, written by the thread
+// that polls it (relaxed stores after each burst), read by the measuring
+// thread.
 //
 // Frames: IPv4/TCP to the port's MAC, one flow per queue whose Toeplitz hash
 // lands on that queue (the default key and table), so a loopback frame
@@ -13,7 +15,7 @@
 // into send-buffer sections, as each would in a real application.
 //
 // Usage:
-//   QueueTraffic traffic(opened, Mode::loopback, 1500, 32);
+//   QueueTraffic traffic(opened, Mode::loopback, 1500, 32, {.one_thread = true, .cpu = 0});
 //   traffic.start();
 //   std::uint64_t before = traffic.received();  ...  traffic.stop();
 #pragma once
@@ -21,6 +23,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -30,9 +33,15 @@
 
 namespace bench::nic {
 
+struct ThreadLayout {
+  bool one_thread = false;           // one thread polls every queue in turn
+  std::optional<std::uint32_t> cpu;  // pin the polling thread(s) here
+};
+
 class QueueTraffic {
  public:
-  QueueTraffic(netvsc::OpenedPort& opened, Mode mode, std::uint32_t frame_size, std::uint32_t burst);
+  QueueTraffic(netvsc::OpenedPort& opened, Mode mode, std::uint32_t frame_size, std::uint32_t burst,
+               ThreadLayout layout = {});
   ~QueueTraffic();
   QueueTraffic(const QueueTraffic&) = delete;
   QueueTraffic& operator=(const QueueTraffic&) = delete;
@@ -51,12 +60,14 @@ class QueueTraffic {
     std::atomic<std::uint64_t> sent{0};
     std::atomic<std::uint64_t> received{0};
   };
-  void run(std::uint16_t queue) noexcept;
+  class Loop;
+  void run(std::uint16_t first, std::uint16_t count) noexcept;  // polls queues [first, first + count)
 
   netvsc::Port& port_;
   Mode mode_;
   std::uint32_t frame_size_;
   std::uint32_t burst_;
+  ThreadLayout layout_;
   vmbus::DmaRegion frames_;  // one frame per queue
   std::unique_ptr<Counters[]> counters_;
   std::vector<std::thread> threads_;
