@@ -231,7 +231,7 @@ Queue::SendResult Queue::send_gpa(const TxPacket& p) noexcept {
 
 std::uint16_t Queue::transmit(const TxPacket* pkts, std::uint16_t n) noexcept {
   if (broken_) return 0;
-  reclaim();
+  reclaim(kLookAheadPerBurst);
   if (agg_pending_ && !close_aggregate()) {
     (void)channel_->flush();
     return 0;

@@ -18,12 +18,14 @@ void TxTracker::init(std::uint32_t queue, std::uint32_t slots) {
     order_[i] = i;
   }
   head_ = tail_ = 0;
+  head_at_ = tail_at_ = 0;
 }
 
 std::uint32_t TxTracker::acquire() noexcept {
   if (head_ - tail_ >= count_) return kNoSlot;
-  const std::uint32_t i = order_[head_ % count_];
+  const std::uint32_t i = order_[head_at_];
   ++head_;
+  head_at_ = next(head_at_);
   ++generation_[i];  // a new generation for each use of the slot
   slots_[i] = TxSlot{};
   return i;
@@ -40,6 +42,7 @@ void TxTracker::publish(std::uint32_t i) noexcept {
 
 void TxTracker::unacquire(std::uint32_t i) noexcept {
   --head_;
+  head_at_ = (head_at_ == 0 ? count_ : head_at_) - 1;
   (void)i;
 }
 
@@ -52,7 +55,7 @@ bool TxTracker::complete(std::uint16_t generation, std::uint32_t slot, bool ok) 
 
 const TxSlot* TxTracker::oldest_done(bool* ok) const noexcept {
   if (head_ == tail_) return nullptr;
-  const std::uint32_t i = order_[tail_ % count_];
+  const std::uint32_t i = order_[tail_at_];
   const std::uint32_t w = state_[i].load(std::memory_order_acquire);
   const std::uint32_t phase = w & 0xffu;
   if (phase != kDoneOk && phase != kDoneFailed) return nullptr;
@@ -61,9 +64,10 @@ const TxSlot* TxTracker::oldest_done(bool* ok) const noexcept {
 }
 
 void TxTracker::retire() noexcept {
-  const std::uint32_t i = order_[tail_ % count_];
+  const std::uint32_t i = order_[tail_at_];
   state_[i].store(word(generation_[i], kFree), std::memory_order_relaxed);
   ++tail_;  // slot i is now the last of the free ones
+  tail_at_ = next(tail_at_);
 }
 
 bool TxTracker::done(std::uint32_t slot) const noexcept {
@@ -75,21 +79,25 @@ bool TxTracker::done(std::uint32_t slot) const noexcept {
 // free slot, which becomes the last free one. With every slot in flight the
 // two positions are the same and this is a plain rotation.
 void TxTracker::rotate_oldest() noexcept {
-  std::uint32_t& oldest = order_[tail_ % count_];
-  std::uint32_t& first_free = order_[head_ % count_];
+  std::uint32_t& oldest = order_[tail_at_];
+  std::uint32_t& first_free = order_[head_at_];
   const std::uint32_t stuck = oldest;
   oldest = first_free;
   first_free = stuck;
   ++head_;
   ++tail_;
+  head_at_ = next(head_at_);
+  tail_at_ = next(tail_at_);
 }
 
 bool TxTracker::skip_stuck(std::uint32_t look_ahead) noexcept {
   const std::uint32_t n = in_flight();
-  if (n < 2 || done(order_[tail_ % count_])) return false;
+  if (n < 2 || done(order_[tail_at_])) return false;
   const std::uint32_t last = look_ahead < n - 1 ? look_ahead : n - 1;
+  std::uint32_t at = tail_at_;
   for (std::uint32_t k = 1; k <= last; ++k) {
-    if (!done(order_[(tail_ + k) % count_])) continue;
+    at = next(at);
+    if (!done(order_[at])) continue;
     for (std::uint32_t j = 0; j < k; ++j) rotate_oldest();
     return true;
   }

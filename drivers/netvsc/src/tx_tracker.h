@@ -126,6 +126,11 @@ class TxTracker {
   std::uint32_t queue_ = 0;
   std::uint32_t head_ = 0;
   std::uint32_t tail_ = 0;
+  // head_ % count_ and tail_ % count_, kept as they move, so the per-send
+  // path does no division (count_ is whatever the port was configured with).
+  std::uint32_t head_at_ = 0;
+  std::uint32_t tail_at_ = 0;
+  std::uint32_t next(std::uint32_t at) const noexcept { return at + 1 == count_ ? 0 : at + 1; }
 };
 
 }  // namespace netvsc::internal
