@@ -24,17 +24,9 @@ using vmbus::PacketType;
 using vmbus::test::ExpectedPacket;
 using vmbus::test::HasError;
 using vmbus::test::IsOk;
+using vmbus::test::kDataSize;
+using vmbus::test::test_seed;
 using vmbus::test::TestRing;
-
-constexpr std::uint32_t kDataSize = 4096;
-
-std::uint64_t test_seed() {
-  if (const char* s = std::getenv("VMBUS_TEST_SEED"); s != nullptr && *s != '\0') {
-    return std::strtoull(s, nullptr, 0);
-  }
-  std::random_device rd;
-  return (std::uint64_t{rd()} << 32) ^ rd();
-}
 
 // Indices no ring of kDataSize may hold: past the end, or not 8-aligned.
 const std::uint32_t kBadIndices[] = {kDataSize, kDataSize + 8, 0x80000000u, 0xfffffff8u, 0xffffffffu,

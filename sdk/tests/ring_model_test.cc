@@ -28,15 +28,8 @@ using vmbus::PacketType;
 using vmbus::test::ExpectedPacket;
 using vmbus::test::HasError;
 using vmbus::test::IsOk;
+using vmbus::test::test_seed;
 using vmbus::test::TestRing;
-
-std::uint64_t test_seed() {
-  if (const char* s = std::getenv("VMBUS_TEST_SEED"); s != nullptr && *s != '\0') {
-    return std::strtoull(s, nullptr, 0);
-  }
-  std::random_device rd;
-  return (std::uint64_t{rd()} << 32) ^ rd();
-}
 
 // The model keeps absolute byte counts (they never wrap) for the four cursors:
 //   r_committed <= r_next <= w_committed <= w_next,   w_next - r_committed < ds

@@ -20,6 +20,7 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <vector>
@@ -207,6 +208,19 @@ inline std::vector<std::byte> flatten(const RingBytes& bytes) {
 }
 
 // ---- Deterministic data -----------------------------------------------------
+
+// The data area most ring tests use: one page, so the wrap comes quickly.
+inline constexpr std::uint32_t kDataSize = 4096;
+
+// The seed of a randomized test: $VMBUS_TEST_SEED if set (to replay a
+// failure), otherwise a fresh one from std::random_device. Tests print it.
+inline std::uint64_t test_seed() {
+  if (const char* s = std::getenv("VMBUS_TEST_SEED"); s != nullptr && *s != '\0') {
+    return std::strtoull(s, nullptr, 0);
+  }
+  std::random_device rd;
+  return (std::uint64_t{rd()} << 32) ^ rd();
+}
 
 // splitmix64: a cheap, well-mixed sequence for payloads and sizes.
 constexpr std::uint64_t mix64(std::uint64_t x) noexcept {

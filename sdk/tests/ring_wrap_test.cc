@@ -20,10 +20,9 @@ using vmbus::test::ExpectedPacket;
 using vmbus::test::HasError;
 using vmbus::test::IsOk;
 using vmbus::test::IsRingWindow;
+using vmbus::test::kDataSize;
 using vmbus::test::SameBytes;
 using vmbus::test::TestRing;
-
-constexpr std::uint32_t kDataSize = 4096;  // one data page: the wrap comes quickly
 
 std::vector<std::byte> bytes_of(const void* p, std::size_t n) {
   std::vector<std::byte> out(n);

@@ -13,8 +13,6 @@
 namespace hvsim::test {
 namespace {
 
-constexpr std::uint32_t kEchoRelid = 40;
-constexpr std::uint8_t kEchoMonitor = 40;
 constexpr std::uint32_t kSlowRelid = 50;  // hot-added, no monitor id: signals by irqcontrol
 // The echo ring: VMBUS_RING_SIZE(0x11000) per direction, 0x11000 bytes of data.
 constexpr std::uint32_t kRingData = 0x11000;

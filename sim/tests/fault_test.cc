@@ -11,9 +11,6 @@
 namespace hvsim::test {
 namespace {
 
-constexpr std::uint32_t kEchoRelid = 40;
-constexpr std::uint8_t kEchoMonitor = 40;
-
 class FaultTest : public SimFixture {
  protected:
   std::unique_ptr<EndpointClient> open_echo() { return open_client(bind_uio("echo")); }

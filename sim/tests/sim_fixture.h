@@ -8,12 +8,17 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 
 #include "hvsim/simulator.h"
 #include "sim_test_support.h"
 
 namespace hvsim::test {
+
+// The echo device of default_config(): its primary channel's relid and monitor id.
+inline constexpr std::uint32_t kEchoRelid = 40;
+inline constexpr std::uint8_t kEchoMonitor = 40;
 
 class SimFixture : public ::testing::Test {
  protected:

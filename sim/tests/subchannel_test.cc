@@ -23,7 +23,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::uint32_t kEchoRelid = 40;
 constexpr std::uint64_t kEchoRingSize = 0x12000;   // VMBUS_RING_SIZE(0x11000)
 constexpr std::uint64_t kSubchannelFile = 4u << 20;  // 2 * SZ_2M
 // Generous: a loaded 2-core machine under a sanitizer is slow, never wrong.
@@ -270,7 +269,7 @@ TEST_F(SubchannelTest, ThePrimaryRingFileIsMap0) {
     EXPECT_EQ(map0[at + 1], std::byte{0xa5}) << at;
   }
   // And traffic over map 0 is what the ring file shows.
-  ASSERT_TRUE(client->send(vmbus::packet::inband(bytes_of("aliased"), 9), kEchoRelid, std::uint8_t{40}));
+  ASSERT_TRUE(client->send(vmbus::packet::inband(bytes_of("aliased"), 9), kEchoRelid, kEchoMonitor));
   alignas(8) std::byte buffer[4096];
   ASSERT_TRUE(client->read_packet(buffer)) << log_.all();
   EXPECT_EQ(file.tx_memory().load_write_index(), client->tx_memory().load_write_index());

@@ -38,7 +38,8 @@ namespace {
 using vmbus::kHvPageSize;
 
 
-std::byte pattern(std::size_t i) { return static_cast<std::byte>((i * 131u + (i >> 12) * 7u + 1u) & 0xffu); }
+// Byte `i` of what the tests write into a region.
+std::byte dma_pattern(std::size_t i) { return static_cast<std::byte>((i * 131u + (i >> 12) * 7u + 1u) & 0xffu); }
 
 // A byte span of the region, by offset.
 struct Span {
@@ -127,7 +128,7 @@ TEST(Dma, EchoReadsTheRegionAcrossPagesAndRanges) {
   vmbus::DmaRegion dma = e.device->allocate_dma(16 * kHvPageSize);
   ASSERT_EQ(dma.addressing(), vmbus::DmaAddressing::registered);
   ASSERT_EQ(dma.size(), 16 * kHvPageSize);
-  for (std::size_t i = 0; i < dma.size(); ++i) dma.data()[i] = pattern(i);
+  for (std::size_t i = 0; i < dma.size(); ++i) dma.data()[i] = dma_pattern(i);
 
   // Page buffers: three spans, two of them crossing page boundaries.
   {
@@ -155,7 +156,7 @@ TEST(Dma, EchoReadsTheRegionAcrossPagesAndRanges) {
     EXPECT_TRUE(echoes(ch, ranges, bytes_of(dma, spans), 3, sim));
   }
   // New contents after the completion: the host reads the memory, not a copy.
-  for (std::size_t i = 0; i < dma.size(); ++i) dma.data()[i] = ~pattern(i);
+  for (std::size_t i = 0; i < dma.size(); ++i) dma.data()[i] = ~dma_pattern(i);
   {
     const std::vector<Span> spans = {{4090, 20}};
     vmbus::GpaDirectHeader ranges;
@@ -170,14 +171,14 @@ TEST(Dma, HvsimReadsTheRegisteredRegionThroughItsOwnMapping) {
   OpenEcho e = open_echo(sim);
   vmbus::Channel& ch = e.device->channel(0);
   vmbus::DmaRegion dma = e.device->allocate_dma(4 * kHvPageSize);
-  for (std::size_t i = 0; i < dma.size(); ++i) dma.data()[i] = pattern(i);
+  for (std::size_t i = 0; i < dma.size(); ++i) dma.data()[i] = dma_pattern(i);
   EXPECT_EQ(hvsim_dma_mappings(sim), 1u) << "hvsim maps the registered memfd";
 
   // Memory nobody registered, named by its address (IOVA = VA).
   void* plain_memory = ::mmap(nullptr, 2 * kHvPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_NE(plain_memory, MAP_FAILED);
   auto* plain = static_cast<std::byte*>(plain_memory);
-  for (std::size_t i = 0; i < 2 * kHvPageSize; ++i) plain[i] = pattern(i + 12345);
+  for (std::size_t i = 0; i < 2 * kHvPageSize; ++i) plain[i] = dma_pattern(i + 12345);
   const auto plain_gpa = reinterpret_cast<std::uintptr_t>(plain);
 
   // One packet naming both: the two paths agree on what a GPA is.
@@ -197,7 +198,7 @@ TEST(Dma, HvsimReadsTheRegisteredRegionThroughItsOwnMapping) {
     vmbus::GpaDirectHeader ranges;
     ASSERT_TRUE(dma.add_mpb_range(ranges, 100, 3 * 4096).ok());
     std::vector<std::byte> expected;
-    for (std::size_t i = 100; i < 100 + 3 * 4096; ++i) expected.push_back(pattern(i));
+    for (std::size_t i = 100; i < 100 + 3 * 4096; ++i) expected.push_back(dma_pattern(i));
     EXPECT_TRUE(echoes(ch, ranges, expected, 11, sim));
   }
   ASSERT_EQ(::mprotect(dma.data(), dma.size(), PROT_READ | PROT_WRITE), 0);

@@ -9,11 +9,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "echo_payload.h"
 #include "hvsim_process.h"
 #include "open_echo.h"
 #include "vmbus/device/claim.h"
@@ -39,7 +39,6 @@ struct Rng {
     return static_cast<std::uint32_t>(s >> 32);
   }
 };
-std::byte pattern(std::uint64_t id, std::size_t i) { return static_cast<std::byte>((id * 131u + i * 7u) & 0xffu); }
 void fill(std::vector<std::byte>& buf, std::uint64_t id, std::size_t size) {
   buf.resize(size);
   for (std::size_t i = 0; i < size; ++i) buf[i] = pattern(id, i);
@@ -54,9 +53,6 @@ void fill(std::vector<std::byte>& buf, std::uint64_t id, std::size_t size) {
     if (p.payload[i] != pattern(id, i)) return ::testing::AssertionFailure() << "packet " << id << ": byte " << i << " differs";
   return ::testing::AssertionSuccess();
 }
-
-
-std::size_t packet_bytes(std::size_t payload) { return 16 + ((payload + 7) / 8) * 8 + 8; }
 
 TEST(Echo, MillionMixedPacketsInBatches) {
   HvsimProcess sim({.monitor_latency_us = 10});
@@ -74,15 +70,16 @@ TEST(Echo, MillionMixedPacketsInBatches) {
   std::uint64_t received = 0;
   std::uint64_t batches = 0;
   std::uint64_t full_events = 0;
-  std::optional<std::size_t> pending_size;
+  // The size of packet next_id, drawn when the packet before it was written:
+  // a packet that does not fit one batch starts the next with that size.
+  std::size_t next_size = rng.next() % 3001;
   const auto start = std::chrono::steady_clock::now();
   while (received < kEchoPackets) {
     const std::uint64_t first = next_id;
     sizes.clear();
     std::size_t bytes = 0;
     while (next_id - 1 < kEchoPackets && sizes.size() < 64) {
-      if (!pending_size) pending_size = rng.next() % 3001;
-      const std::size_t size = *pending_size;
+      const std::size_t size = next_size;
       if (bytes + packet_bytes(size) > kBatchBytes) break;
       fill(payload, next_id, size);
       const vmbus::Status w = ch.write(vmbus::packet::inband(payload, next_id));
@@ -98,7 +95,7 @@ TEST(Echo, MillionMixedPacketsInBatches) {
       ASSERT_TRUE(w) << w.error().message();
       bytes += packet_bytes(size);
       sizes.push_back(size);
-      pending_size.reset();
+      next_size = rng.next() % 3001;
       ++next_id;
     }
     const vmbus::Status f = ch.flush();

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hvsim/config.h"
+#include "echo_payload.h"
 #include "hvsim_process.h"
 #include "open_echo.h"
 #include "vmbus/device/claim.h"
@@ -36,9 +37,6 @@ constexpr std::uint64_t kPacketsPerChannel = 50'000;
 #endif
 // Waits that only end early: a loaded 2-core machine is slow, never wrong.
 constexpr milliseconds kPatience{30'000};
-
-std::byte pattern(std::uint64_t id, std::size_t i) { return static_cast<std::byte>((id * 131u + i * 7u) & 0xffu); }
-
 
 // The subchannels' relids, as a guest learns them: the channels/<relid>/
 // directories next to the primary's.
@@ -60,8 +58,6 @@ std::vector<vmbus::ChannelInfo> wait_for_subchannels(const HvsimProcess& sim, co
     std::this_thread::sleep_for(milliseconds(5));
   }
 }
-
-std::size_t packet_bytes(std::size_t payload) { return 16 + ((payload + 7) / 8) * 8 + 8; }
 
 // Lock-step echo on one channel: batches of mixed sizes, every reply checked
 // byte for byte. Returns "" or what went wrong (gtest asserts only from the

@@ -14,13 +14,10 @@
 
 #include "flow_pump.h"
 #include "nic_harness.h"
+#include "traffic_checks.h"
 
 namespace netvsc_ct {
 namespace {
-
-std::uint64_t malformed(const netvsc::QueueStatsSnapshot& s, netvsc::Malformed kind) {
-  return s.malformed[static_cast<std::size_t>(kind)];
-}
 
 // A checked run of `frames_per_queue` frames on every queue, over flows of `queues` only.
 PumpResult traffic(netvsc::OpenedPort& opened, std::uint64_t frames_per_queue,

@@ -9,6 +9,7 @@
 
 #include "flow_pump.h"
 #include "nic_harness.h"
+#include "traffic_checks.h"
 
 namespace netvsc_ct {
 namespace {
@@ -26,17 +27,6 @@ void PrintTo(const VersionCase& c, std::ostream* os) { *os << c.name; }
 
 class NvspVersion : public ::testing::TestWithParam<VersionCase> {};
 
-// A short checked run: every frame back once, in order, intact.
-void expect_traffic(netvsc::OpenedPort& opened, std::uint32_t max_frame, std::uint64_t frames_per_queue = 3000) {
-  netvsc::Port& port = *opened.port;
-  FlowPump pump(*opened.device, port, make_flows(16u * port.queue_count(), port.queue_count()),
-                {.frames_per_queue = frames_per_queue, .max_frame = max_frame});
-  const PumpResult r = pump.run();
-  EXPECT_EQ(r.failures, 0u) << r.report();
-  EXPECT_EQ(r.total.received, frames_per_queue * port.queue_count()) << r.report();
-  EXPECT_EQ(port.stats().total.malformed_total(), 0u);
-}
-
 TEST_P(NvspVersion, OpensWithTheHostsNewestVersionAndMovesTraffic) {
   const VersionCase c = GetParam();
   NicSim sim({.nic = {{"max_version", c.host_max}}, .subchannels = 1});
@@ -50,7 +40,7 @@ TEST_P(NvspVersion, OpensWithTheHostsNewestVersionAndMovesTraffic) {
   EXPECT_EQ(port.info().ndis_version, v5 ? 0x0006001eu : 0x00060001u);
   EXPECT_EQ(port.queue_count(), v5 ? 2 : 1) << "subchannels exist from NVSP 5 on";
   EXPECT_EQ(port.info().mtu, 1500u);
-  expect_traffic(opened, kMaxStandardFrame);
+  expect_traffic(opened, 3000);
 }
 
 INSTANTIATE_TEST_SUITE_P(HostMaximum, NvspVersion,
@@ -67,7 +57,7 @@ TEST(NvspVersionList, TheGuestsListIsHonouredAgainstANewerHost) {
     config.versions = {Version::v4, Version::v2};
     netvsc::OpenedPort opened = sim.open(config);
     EXPECT_EQ(opened.port->info().nvsp_version, Version::v4);
-    expect_traffic(opened, kMaxStandardFrame, 1000);
+    expect_traffic(opened, 1000);
   }
   {
     netvsc::PortConfig config;
@@ -76,7 +66,7 @@ TEST(NvspVersionList, TheGuestsListIsHonouredAgainstANewerHost) {
     netvsc::OpenedPort opened = sim.open(config);
     EXPECT_EQ(opened.port->info().nvsp_version, Version::v5);
     EXPECT_EQ(opened.port->queue_count(), 2);
-    expect_traffic(opened, kMaxStandardFrame, 1000);
+    expect_traffic(opened, 1000);
   }
 }
 
@@ -94,7 +84,7 @@ TEST(NvspVersionList, AListTheHostAcceptsNothingOfFailsTheOpenNamingInit) {
   // The device is usable afterwards with a version the host has.
   netvsc::OpenedPort opened = sim.open();
   EXPECT_EQ(opened.port->info().nvsp_version, Version::v4);
-  expect_traffic(opened, kMaxStandardFrame, 1000);
+  expect_traffic(opened, 1000);
 }
 
 }  // namespace

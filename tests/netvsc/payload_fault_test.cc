@@ -23,13 +23,10 @@
 
 #include "flow_pump.h"
 #include "nic_harness.h"
+#include "traffic_checks.h"
 
 namespace netvsc_ct {
 namespace {
-
-std::uint64_t malformed(const netvsc::QueueStatsSnapshot& s, netvsc::Malformed kind) {
-  return s.malformed[static_cast<std::size_t>(kind)];
-}
 
 struct PayloadCase {
   const char* fault;          // hvsim's kind
@@ -49,7 +46,7 @@ const PayloadCase kCases[] = {
 };
 
 // A checked run of `frames_per_queue` frames on each queue of `queues` (all if empty).
-PumpResult traffic(netvsc::OpenedPort& opened, std::uint64_t frames_per_queue, std::vector<std::uint16_t> queues = {},
+PumpResult traffic_with_lost_sends(netvsc::OpenedPort& opened, std::uint64_t frames_per_queue, std::vector<std::uint16_t> queues = {},
                    std::vector<std::uint32_t> lost_sends = {}) {
   netvsc::Port& port = *opened.port;
   std::vector<Flow> flows;
@@ -115,7 +112,7 @@ TEST_P(PayloadFault, DropsThatMessageCountsItCompletesItAndTheSamePortCarriesOn)
   NicSim sim;
   netvsc::OpenedPort opened = sim.open();
   netvsc::Port& port = *opened.port;
-  const PumpResult before = traffic(opened, 2000);
+  const PumpResult before = traffic_with_lost_sends(opened, 2000);
   ASSERT_EQ(before.failures, 0u) << before.report();
   ASSERT_TRUE(settle(sim, port, 0));
   ASSERT_EQ(port.stats().total.malformed_total(), 0u);
@@ -143,7 +140,7 @@ TEST_P(PayloadFault, DropsThatMessageCountsItCompletesItAndTheSamePortCarriesOn)
 
   // The same port: frames sent from now on all come back, far past the
   // queue's descriptors (512) and send sections.
-  const PumpResult after = traffic(opened, 5000, {}, {c.loses_the_frame ? 0u : 1u});
+  const PumpResult after = traffic_with_lost_sends(opened, 5000, {}, {c.loses_the_frame ? 0u : 1u});
   EXPECT_EQ(after.failures, 0u) << after.report();
   EXPECT_EQ(after.total.received, 5000u);
   EXPECT_FALSE(port.rescinded());
@@ -171,7 +168,7 @@ TEST(PayloadFaultOnASubchannel, OnlyThatQueuesNextFrameIsLost) {
   sim.ctl({"fault", kNic, "corrupt-rndis-packet", "--relid", relid});
 
   // Queue 0's traffic does not fire it.
-  const PumpResult q0 = traffic(opened, 3000, {0});
+  const PumpResult q0 = traffic_with_lost_sends(opened, 3000, {0});
   EXPECT_EQ(q0.failures, 0u) << q0.report();
   EXPECT_EQ(channel_faults(sim, 1), 0u);
 
@@ -191,7 +188,7 @@ TEST(PayloadFaultOnASubchannel, OnlyThatQueuesNextFrameIsLost) {
   EXPECT_EQ(channel_faults(sim, 0), 0u);
 
   // Both queues carry on.
-  const PumpResult after = traffic(opened, 3000);
+  const PumpResult after = traffic_with_lost_sends(opened, 3000);
   EXPECT_EQ(after.failures, 0u) << after.report();
   EXPECT_EQ(after.queues[0].received, 3000u);
   EXPECT_EQ(after.queues[1].received, 3000u);

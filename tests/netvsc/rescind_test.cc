@@ -9,21 +9,13 @@
 
 #include "flow_pump.h"
 #include "nic_harness.h"
+#include "traffic_checks.h"
 
 namespace netvsc_ct {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
-
-void expect_traffic(netvsc::OpenedPort& opened, std::uint64_t frames_per_queue) {
-  netvsc::Port& port = *opened.port;
-  FlowPump pump(*opened.device, port, make_flows(16u * port.queue_count(), port.queue_count()),
-                {.frames_per_queue = frames_per_queue, .max_frame = kMaxStandardFrame});
-  const PumpResult r = pump.run();
-  EXPECT_EQ(r.failures, 0u) << r.report();
-  EXPECT_EQ(r.total.received, frames_per_queue * port.queue_count());
-}
 
 TEST(Rescind, DuringTrafficStopsThePortCleanlyAndAReofferedDeviceWorks) {
   NicSim sim({.subchannels = 1});

@@ -42,6 +42,7 @@
 
 #include "../../src/backing/unique_fd.h"
 #include "../ring_test_support.h"
+#include "../temp_dir.h"
 #include "vmbus/backing/device_backing.h"
 #include "vmbus/backing/endpoint_protocol.h"
 #include "vmbus/ring/ring_memory.h"
@@ -50,27 +51,6 @@ namespace vmbus::test {
 
 namespace fs = std::filesystem;
 using detail::UniqueFd;
-
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/vmbus-ch-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const noexcept { return path_; }
-
- private:
-  fs::path path_;
-};
 
 inline std::size_t open_fd_count() {
   std::size_t n = 0;
@@ -237,6 +217,7 @@ class TestEndpoint {
   std::thread thread_;
 };
 
+// One map FakeHost serves: a memfd of `size` bytes, announced as `name`.
 struct MapSpec {
   std::string name;
   std::size_t size;

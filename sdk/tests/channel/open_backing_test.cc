@@ -21,7 +21,7 @@ using vmbus::test::HasError;
 using vmbus::test::IsOk;
 using ::testing::HasSubstr;
 
-std::string open_error(const fs::path& node) {
+std::string open_backing_error(const fs::path& node) {
   try {
     (void)vmbus::open_backing(node);
   } catch (const DeviceError& e) {
@@ -31,16 +31,16 @@ std::string open_error(const fs::path& node) {
 }
 
 TEST(OpenBacking, MissingNodeSaysToClaimTheDevice) {
-  EXPECT_THAT(open_error("/nonexistent/dev/uio7"),
+  EXPECT_THAT(open_backing_error("/nonexistent/dev/uio7"),
               HasSubstr("/nonexistent/dev/uio7 does not exist: is the device bound to uio_hv_generic? (vmbus claim"));
 }
 
 TEST(OpenBacking, WrongFileTypeIsNamed) {
   vmbus::test::TempDir dir;
   std::ofstream(dir.path() / "uio0") << "not a device\n";
-  EXPECT_THAT(open_error(dir.path() / "uio0"),
+  EXPECT_THAT(open_backing_error(dir.path() / "uio0"),
               HasSubstr("uio0: is a regular file, expected a character device (the kernel's uio) or a UNIX socket"));
-  EXPECT_THAT(open_error(dir.path()), HasSubstr("is a directory"));
+  EXPECT_THAT(open_backing_error(dir.path()), HasSubstr("is a directory"));
 }
 
 // The node sits in a directory this user cannot search. Root searches
@@ -54,7 +54,7 @@ TEST(OpenBacking, PermissionDeniedSaysToRunAsRoot) {
   const char* expected = "permission denied: run as root";
   if (::geteuid() != 0) {
     fs::permissions(inner, fs::perms::none);
-    const std::string error = open_error(node);
+    const std::string error = open_backing_error(node);
     fs::permissions(inner, fs::perms::owner_all);
     EXPECT_THAT(error, HasSubstr(node.string() + ": " + expected));
     return;
@@ -64,7 +64,7 @@ TEST(OpenBacking, PermissionDeniedSaysToRunAsRoot) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
-    const std::string error = open_error(node);
+    const std::string error = open_backing_error(node);
     ::_exit(error.find(node.string() + ": " + expected) != std::string::npos ? 0 : 1);
   }
   int status = 0;

@@ -33,7 +33,7 @@ using ::testing::HasSubstr;
 
 const std::vector<vmbus::test::MapSpec> kMaps = {{"txrx_rings", 16384}, {"int_page", 4096}, {"monitor_page", 4096}};
 
-std::string open_error(const fs::path& node, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+std::string socket_open_error(const fs::path& node, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
   try {
     vmbus::detail::SocketEndpointBacking backing(node, {timeout});
   } catch (const DeviceError& e) {
@@ -88,7 +88,7 @@ TEST_P(HostileReply, IsRefusedWithAMessageNamingTheProblem) {
       h.spoil(r);
       send_reply(conn, r);
     });
-    const std::string error = open_error(ep.path());
+    const std::string error = socket_open_error(ep.path());
     EXPECT_THAT(error, HasSubstr(ep.path().string()));
     EXPECT_THAT(error, HasSubstr(h.expected));
   }
@@ -169,12 +169,12 @@ TEST(SocketBacking, OversizedReplyIsRefused) {
     std::vector<std::byte> big(600);
     vmbus::test::send_bytes(conn, big);
   });
-  EXPECT_THAT(open_error(ep.path()), HasSubstr("600 bytes, longer than any message of the protocol (416)"));
+  EXPECT_THAT(socket_open_error(ep.path()), HasSubstr("600 bytes, longer than any message of the protocol (416)"));
 }
 
 TEST(SocketBacking, ServerClosingWithoutAReplyIsReported) {
   TestEndpoint ep([](int conn) { vmbus::test::read_hello(conn); });
-  EXPECT_THAT(open_error(ep.path()), HasSubstr("closed the connection instead of answering Hello"));
+  EXPECT_THAT(socket_open_error(ep.path()), HasSubstr("closed the connection instead of answering Hello"));
 }
 
 TEST(SocketBacking, SilentServerTimesOut) {
@@ -183,7 +183,8 @@ TEST(SocketBacking, SilentServerTimesOut) {
     pollfd p{conn, POLLIN, 0};
     (void)::poll(&p, 1, 5000);  // until the client gives up and closes
   });
-  EXPECT_THAT(open_error(ep.path(), std::chrono::milliseconds(200)), HasSubstr("no reply to Hello within 200 ms"));
+  EXPECT_THAT(socket_open_error(ep.path(), std::chrono::milliseconds(200)),
+              HasSubstr("no reply to Hello within 200 ms"));
 }
 
 TEST(SocketBacking, NobodyListening) {
@@ -198,7 +199,7 @@ TEST(SocketBacking, NobodyListening) {
     std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
     ASSERT_EQ(::bind(s.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
   }
-  EXPECT_THAT(open_error(path), HasSubstr("no server is listening on this endpoint: is hvsim"));
+  EXPECT_THAT(socket_open_error(path), HasSubstr("no server is listening on this endpoint: is hvsim"));
 }
 
 // ---- A correct server --------------------------------------------------------

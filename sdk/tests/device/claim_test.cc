@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "device_test_util.h"
 #include "fake_driver_core.h"
 #include "fake_sysfs.h"
 #include "vmbus/backing/device_backing.h"
@@ -22,19 +23,8 @@ using vmbus::Guid;
 using namespace vmbus::test;
 using Ops = std::vector<std::string>;
 
-Guid guid(const char* text) { return Guid::parse(text).value(); }
 std::string op(const std::string& what, const char* driver, const char* arg) {
   return what + " " + driver + " " + arg;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const vmbus::DeviceError& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 class DeviceClaim : public testing::Test {

@@ -7,11 +7,12 @@
 #include <set>
 #include <string>
 
+#include "device_test_util.h"
+
 namespace {
 
 using vmbus::Guid;
-
-Guid guid(const char* text) { return Guid::parse(text).value(); }
+using vmbus::test::guid;
 
 TEST(DeviceClass, HoldsEveryKnownClassOnce) {
   // The GUIDs of reference/uio-hv-generic.md ("Device class GUIDs"), typed again.

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "device_test_util.h"
 #include "fake_sysfs.h"
 #include "vmbus/backing/device_backing.h"
 
@@ -18,18 +19,6 @@ using vmbus::DeviceInfo;
 using vmbus::DeviceOwner;
 using vmbus::Guid;
 using namespace vmbus::test;
-
-Guid guid(const char* text) { return Guid::parse(text).value(); }
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DeviceError& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 class DeviceDiscovery : public testing::Test {
  protected:
@@ -131,7 +120,7 @@ TEST_F(DeviceDiscovery, ReadsUioDeviceAndMaps) {
   EXPECT_EQ(nic.uio_name, "uio0");
   EXPECT_EQ(nic.uio_node, sys_.dir() / "dev" / "uio0");
   ASSERT_EQ(nic.maps.size(), 5u);
-  const std::vector<MapSpec> expected = nic_maps();
+  const std::vector<SysfsMapSpec> expected = nic_maps();
   for (std::uint32_t k = 0; k < 5; ++k) {
     EXPECT_EQ(nic.maps[k].index, k);
     EXPECT_EQ(nic.maps[k].name, expected[k].name);

@@ -23,13 +23,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <set>
 #include <sstream>
 #include <string>
 
 #include "../../src/backing/pagemap.h"
 #include "../channel/device_test_support.h"
+#include "device_test_util.h"
 #include "vmbus/backing/device_backing.h"
 #include "vmbus/device/device.h"
 #include "vmbus/device/dma_region.h"
@@ -42,6 +42,7 @@ using vmbus::DmaAddressing;
 using vmbus::DmaOptions;
 using vmbus::DmaRegion;
 using vmbus::kHvPageSize;
+using vmbus::test::error_of;
 
 constexpr std::uint64_t kPfnMask = (std::uint64_t{1} << 55) - 1;
 
@@ -72,15 +73,6 @@ std::uint64_t proc_field(const char* file, const std::string& name) {
     if (line.rfind(name, 0) == 0) return std::stoull(line.substr(name.size()));
   }
   return 0;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const DeviceError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 // Clears `cap` from this process's effective capabilities (in a forked child).

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "../temp_dir.h"
 #include "vmbus/device/guid.h"
 #include "vmbus/device/sysfs.h"
 
@@ -48,13 +49,15 @@ inline std::string pa(std::uint64_t value) {
   return text;
 }
 
-struct MapSpec {
+// One uio map as add_uio writes it: maps/mapK/{name,size}. (Not
+// endpoint_test_server.h's MapSpec: that one is a map FakeHost serves.)
+struct SysfsMapSpec {
   std::string name;
   std::uint64_t size;
 };
 
 // A NIC's maps (hv_uio_probe): 2 x (2 MiB + 4 KiB) rings, two pages, 31 and 16 MiB buffers.
-inline std::vector<MapSpec> nic_maps() {
+inline std::vector<SysfsMapSpec> nic_maps() {
   return {{"txrx_rings", 0x402000},
           {"int_page", 0x1000},
           {"monitor_page", 0x1000},
@@ -62,7 +65,7 @@ inline std::vector<MapSpec> nic_maps() {
           {"send:6", 16u << 20}};
 }
 // Any other class: rings of VMBUS_RING_SIZE(0x11000), no buffers.
-inline std::vector<MapSpec> kvp_maps() {
+inline std::vector<SysfsMapSpec> kvp_maps() {
   return {{"txrx_rings", 2 * 0x12000}, {"int_page", 0x1000}, {"monitor_page", 0x1000}};
 }
 
@@ -82,28 +85,6 @@ struct DeviceSpec {
   std::string driver;                           // "" for none
   bool has_driver_override = true;              // kernels since 2018 have driver_override
   std::vector<ChannelSpec> channels;            // empty: the primary only
-};
-
-class TempDir {
- public:
-  TempDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/vmbus-device-test-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
 };
 
 inline void write_file(const fs::path& file, const std::string& content) {
@@ -196,7 +177,7 @@ class FakeSysfs {
   }
 
   // uio/uioN/maps/mapK/ as drivers/uio/uio.c prints them, and DIR/dev/uioN.
-  void add_uio(const fs::path& device, int n, const std::vector<MapSpec>& maps, bool with_node = true) {
+  void add_uio(const fs::path& device, int n, const std::vector<SysfsMapSpec>& maps, bool with_node = true) {
     const std::string name = "uio" + std::to_string(n);
     const fs::path uio = device / "uio" / name;
     write_file(uio / "name", "uio_hv_generic\n");

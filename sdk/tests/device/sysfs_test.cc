@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "device_test_util.h"
 #include "fake_sysfs.h"
 #include "vmbus/backing/device_backing.h"
 
@@ -16,20 +17,10 @@ namespace {
 namespace fs = std::filesystem;
 using vmbus::DeviceError;
 using vmbus::SysfsRoot;
+using vmbus::test::error_of;
 using vmbus::test::TempDir;
 using vmbus::test::write_file;
 namespace sysfs = vmbus::sysfs;
-
-// The DeviceError's text, or "no error".
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DeviceError& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 testing::AssertionResult Names(const std::string& message, const fs::path& file,
                                const std::string& also = "") {
