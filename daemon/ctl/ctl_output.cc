@@ -1,0 +1,69 @@
+// vmbusctl's tables and JSON (ctl_output.h).
+#include "ctl_output.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <cstdio>
+#include <string>
+
+namespace vmbusctl {
+namespace {
+
+std::string state_name(pb::DeviceState s) {
+  switch (s) {
+    case pb::DEVICE_STATE_OFFERED: return "offered";
+    case pb::DEVICE_STATE_CLAIMED: return "claimed";
+    case pb::DEVICE_STATE_LEASED: return "leased";
+    default: return "?";
+  }
+}
+
+std::string monitor_text(bool has, std::uint32_t id) { return has ? std::to_string(id) : "-"; }
+
+}  // namespace
+
+std::string to_json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+void print_devices(const google::protobuf::RepeatedPtrField<pb::Device>& devices) {
+  std::printf("%-36s  %-10s %5s %7s  %-15s %-8s %8s\n", "DEVICE", "CLASS", "RELID", "MONITOR", "DRIVER", "STATE",
+              "CHANNELS");
+  for (const pb::Device& d : devices) {
+    std::printf("%-36s  %-10s %5u %7s  %-15s %-8s %8u\n", d.device_id().c_str(), d.class_name().c_str(), d.relid(),
+                monitor_text(d.has_monitor_id(), d.monitor_id()).c_str(), d.driver().empty() ? "-" : d.driver().c_str(),
+                state_name(d.state()).c_str(), d.channel_count());
+  }
+}
+
+void print_device(const pb::Device& d) {
+  std::printf("device    %s\n", d.device_id().c_str());
+  std::printf("class     %s (%s)\n", d.class_name().c_str(), d.class_id().c_str());
+  std::printf("relid     %u\n", d.relid());
+  std::printf("monitor   %s\n", monitor_text(d.has_monitor_id(), d.monitor_id()).c_str());
+  std::printf("driver    %s\n", d.driver().empty() ? "(none)" : d.driver().c_str());
+  std::printf("state     %s\n", state_name(d.state()).c_str());
+  std::printf("sysfs     %s\n", d.sysfs_path().c_str());
+  std::printf("channels  %u\n", d.channel_count());
+  if (!d.uio_name().empty()) std::printf("uio       %s\n", d.uio_name().c_str());
+  for (const pb::UioMap& m : d.maps()) {
+    std::printf("  map%u %-14s %10llu bytes\n", m.index(), m.name().c_str(), static_cast<unsigned long long>(m.size()));
+  }
+}
+
+void print_channels(const google::protobuf::RepeatedPtrField<pb::Channel>& channels) {
+  std::printf("%5s %10s %7s %4s  %s\n", "RELID", "SUBCHANNEL", "MONITOR", "CPU", "RING FILE");
+  for (const pb::Channel& c : channels) {
+    std::printf("%5u %10u %7s %4u  %s\n", c.relid(), c.subchannel_id(),
+                monitor_text(c.has_monitor_id(), c.monitor_id()).c_str(), c.target_cpu(),
+                c.primary() ? "(primary: in the uio maps)" : (c.has_ring_file() ? "yes" : "no"));
+  }
+}
+
+}  // namespace vmbusctl

@@ -1,0 +1,27 @@
+// File: daemon/ctl/ctl_output.h
+//
+// How vmbusctl prints vmbus.control.v1 messages: aligned tables for people,
+// or (--json) the messages in protobuf's canonical JSON mapping, one JSON
+// document per command, for scripts.
+//
+// Usage:
+//   print_devices(response.devices(), json);
+#pragma once
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/repeated_ptr_field.h>
+
+#include "vmbus/control/v1/control.pb.h"
+
+namespace vmbusctl {
+
+namespace pb = vmbus::control::v1;
+
+// protobuf's JSON mapping of `m`, field names as in the .proto.
+std::string to_json(const google::protobuf::Message& m);
+
+void print_devices(const google::protobuf::RepeatedPtrField<pb::Device>& devices);
+void print_device(const pb::Device& d);
+void print_channels(const google::protobuf::RepeatedPtrField<pb::Channel>& channels);
+
+}  // namespace vmbusctl

@@ -1,0 +1,218 @@
+// vmbusctl: a command-line client of vmbusd's gRPC control API
+// (vmbus.control.v1). Human tables by default, --json for scripts.
+//
+//   vmbusctl devices [--class network]     vmbusctl claim DEVICE|CLASS
+//   vmbusctl device DEVICE                 vmbusctl release DEVICE
+//   vmbusctl channels DEVICE [RELID]       vmbusctl leases
+//   vmbusctl health [SERVICE]             (grpc.health.v1)
+// Where vmbusd is: --run-dir DIR (its reader.sock and admin.sock; default
+// /run/vmbusd), or --socket PATH for one socket. Reads go to the reader
+// socket, changes to the admin socket.
+// Exit status: 0 done, 1 vmbusd answered with an error (printed with its
+// gRPC status code), 2 a bad command line.
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "ctl_output.h"
+#include "health.grpc.pb.h"
+#include "vmbus/control/v1/control.grpc.pb.h"
+
+namespace po = boost::program_options;
+namespace pb = vmbus::control::v1;
+
+namespace {
+
+struct Options {
+  std::string command;
+  std::vector<std::string> args;
+  std::string run_dir = "/run/vmbusd";
+  std::string socket;  // overrides run_dir
+  std::vector<std::string> classes;
+  bool json = false;
+  int timeout_s = 10;
+};
+
+const char* code_name(grpc::StatusCode c) {
+  switch (c) {
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    default: return "ERROR";
+  }
+}
+
+int fail(const grpc::Status& s, const std::string& target) {
+  std::fprintf(stderr, "vmbusctl: %s: %s\n", code_name(s.error_code()), s.error_message().c_str());
+  if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    std::fprintf(stderr, "vmbusctl: is vmbusd running and serving %s? (--run-dir or --socket)\n", target.c_str());
+  }
+  return 1;
+}
+
+int usage(const std::string& message) {
+  std::fprintf(stderr, "vmbusctl: %s (vmbusctl --help)\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  po::options_description desc(
+      "vmbusctl: ask vmbusd about VMBus devices and channels, and claim or release devices.\n"
+      "Commands: devices, device DEVICE, channels DEVICE [RELID], claim DEVICE|CLASS, release DEVICE,\n"
+      "leases, health [SERVICE].\nOptions");
+  desc.add_options()("help,h", "print this help");
+  desc.add_options()("run-dir", po::value(&o.run_dir)->value_name("DIR"), "vmbusd's run directory (/run/vmbusd)");
+  desc.add_options()("socket", po::value(&o.socket)->value_name("PATH"), "one vmbusd socket to use for everything");
+  desc.add_options()("class", po::value(&o.classes)->value_name("NAME"), "devices: only this class (repeatable)");
+  desc.add_options()("json", "print JSON (protobuf's mapping of the reply)");
+  desc.add_options()("timeout", po::value(&o.timeout_s)->value_name("S"), "per call, in seconds (10)");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value(&o.command))("args", po::value(&o.args));
+  po::positional_options_description positional;
+  positional.add("command", 1).add("args", -1);
+  po::options_description all;
+  all.add(desc).add(hidden);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+      std::cout << desc << "\n";
+      return 0;
+    }
+    o.json = vm.count("json") != 0;
+  } catch (const po::error& e) {
+    return usage(e.what());
+  }
+  if (o.command.empty()) return usage("no command given");
+  if (o.timeout_s <= 0) return usage("--timeout must be a positive number of seconds");
+
+  const bool changes = o.command == "claim" || o.command == "release";
+  const std::string socket = !o.socket.empty() ? o.socket : o.run_dir + (changes ? "/admin.sock" : "/reader.sock");
+  const std::string target = "unix:" + socket;
+  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  auto devices = pb::DeviceService::NewStub(channel);
+  auto leases = pb::LeaseService::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(o.timeout_s));
+  auto need = [&](std::size_t n, const char* what) {
+    if (o.args.size() != n) throw std::invalid_argument(o.command + " takes " + what);
+  };
+
+  try {
+    if (o.command == "devices") {
+      need(0, "no arguments (--class filters)");
+      pb::ListDevicesRequest req;
+      for (const auto& c : o.classes) req.add_class_names(c);
+      pb::ListDevicesResponse resp;
+      if (auto s = devices->ListDevices(&ctx, req, &resp); !s.ok()) return fail(s, socket);
+      if (o.json) {
+        std::printf("%s\n", vmbusctl::to_json(resp).c_str());
+      } else {
+        vmbusctl::print_devices(resp.devices());
+        for (const auto& p : resp.problems()) std::fprintf(stderr, "vmbusctl: unreadable device: %s\n", p.c_str());
+      }
+    } else if (o.command == "device") {
+      need(1, "one DEVICE (an instance GUID)");
+      pb::GetDeviceRequest req;
+      req.set_device_id(o.args[0]);
+      pb::Device resp;
+      if (auto s = devices->GetDevice(&ctx, req, &resp); !s.ok()) return fail(s, socket);
+      if (o.json) std::printf("%s\n", vmbusctl::to_json(resp).c_str());
+      else vmbusctl::print_device(resp);
+    } else if (o.command == "channels") {
+      if (o.args.empty() || o.args.size() > 2) throw std::invalid_argument("channels takes DEVICE [RELID]");
+      if (o.args.size() == 2) {
+        pb::GetChannelRequest req;
+        req.set_device_id(o.args[0]);
+        try {
+          const unsigned long relid = std::stoul(o.args[1]);
+          if (relid > 0xffffffffUL) throw std::out_of_range("relid");
+          req.set_relid(static_cast<std::uint32_t>(relid));
+        } catch (const std::exception&) {
+          throw std::invalid_argument("RELID '" + o.args[1] + "' is not a channel number");
+        }
+        pb::Channel resp;
+        if (auto s = devices->GetChannel(&ctx, req, &resp); !s.ok()) return fail(s, socket);
+        if (o.json) {
+          std::printf("%s\n", vmbusctl::to_json(resp).c_str());
+        } else {
+          google::protobuf::RepeatedPtrField<pb::Channel> one;
+          *one.Add() = resp;
+          vmbusctl::print_channels(one);
+        }
+      } else {
+        pb::ListChannelsRequest req;
+        req.set_device_id(o.args[0]);
+        pb::ListChannelsResponse resp;
+        if (auto s = devices->ListChannels(&ctx, req, &resp); !s.ok()) return fail(s, socket);
+        if (o.json) std::printf("%s\n", vmbusctl::to_json(resp).c_str());
+        else vmbusctl::print_channels(resp.channels());
+      }
+    } else if (o.command == "claim") {
+      need(1, "one DEVICE: an instance GUID or a class such as network");
+      pb::ClaimDeviceRequest req;
+      req.set_device(o.args[0]);
+      pb::Device resp;
+      if (auto s = leases->ClaimDevice(&ctx, req, &resp); !s.ok()) return fail(s, socket);
+      if (o.json) std::printf("%s\n", vmbusctl::to_json(resp).c_str());
+      else std::printf("claimed %s (%s, %s)\n", resp.device_id().c_str(), resp.class_name().c_str(), resp.uio_name().c_str());
+    } else if (o.command == "release") {
+      need(1, "one DEVICE (an instance GUID)");
+      pb::ReleaseDeviceRequest req;
+      req.set_device_id(o.args[0]);
+      pb::ReleaseDeviceResponse resp;
+      if (auto s = leases->ReleaseDevice(&ctx, req, &resp); !s.ok()) return fail(s, socket);
+      if (o.json) {
+        std::printf("%s\n", vmbusctl::to_json(resp).c_str());
+      } else {
+        std::printf("released %s (driver now: %s)\n", resp.device().device_id().c_str(),
+                    resp.device().driver().empty() ? "none" : resp.device().driver().c_str());
+      }
+    } else if (o.command == "leases") {
+      need(0, "no arguments");
+      pb::ListLeasesRequest req;
+      pb::ListLeasesResponse resp;
+      if (auto s = leases->ListLeases(&ctx, req, &resp); !s.ok()) return fail(s, socket);
+      if (o.json) {
+        std::printf("%s\n", vmbusctl::to_json(resp).c_str());
+      } else {
+        std::printf("%-12s %-36s %8s\n", "LEASE", "DEVICE", "PID");
+        for (const auto& l : resp.leases()) {
+          std::printf("%-12s %-36s %8d\n", l.lease_id().c_str(), l.device_id().c_str(), l.peer().pid());
+        }
+      }
+    } else if (o.command == "health") {
+      if (o.args.size() > 1) throw std::invalid_argument("health takes [SERVICE], e.g. vmbus.control.v1.DeviceService");
+      // The standard grpc.health.v1 check that vmbusd serves on every socket.
+      grpc::health::v1::HealthCheckRequest req;
+      if (!o.args.empty()) req.set_service(o.args[0]);
+      grpc::health::v1::HealthCheckResponse resp;
+      auto health = grpc::health::v1::Health::NewStub(channel);
+      if (auto s = health->Check(&ctx, req, &resp); !s.ok()) return fail(s, socket);
+      const bool serving = resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+      if (o.json) std::printf("%s\n", vmbusctl::to_json(resp).c_str());
+      else std::printf("%s: %s\n", socket.c_str(), serving ? "SERVING" : "NOT_SERVING");
+      if (!serving) return 1;
+    } else {
+      return usage("unknown command '" + o.command + "'");
+    }
+  } catch (const std::invalid_argument& e) {
+    return usage(e.what());
+  }
+  return 0;
+}

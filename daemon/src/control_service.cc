@@ -1,0 +1,124 @@
+// vmbus.control.v1's DeviceService and LeaseService (control_service.h).
+#include "control_service.h"
+
+#include <algorithm>
+#include <exception>
+#include <set>
+
+#include "proto_convert.h"
+
+namespace vmbusd {
+namespace pb = vmbus::control::v1;
+
+namespace {
+
+// Runs `body`, turning what it throws into a status.
+template <typename Body>
+grpc::Status guarded(Body&& body) noexcept {
+  try {
+    body();
+    return grpc::Status::OK;
+  } catch (const ControlError& e) {
+    return to_status(e);
+  } catch (const std::exception& e) {
+    return {grpc::StatusCode::INTERNAL, std::string("vmbusd: ") + e.what()};
+  } catch (...) {
+    return {grpc::StatusCode::INTERNAL, "vmbusd: unexpected exception"};
+  }
+}
+
+const vmbus::ChannelInfo& find_channel(const DeviceView& device, std::uint32_t relid) {
+  for (const vmbus::ChannelInfo& c : device.info.channels) {
+    if (c.relid == relid) return c;
+  }
+  std::string relids;
+  for (const vmbus::ChannelInfo& c : device.info.channels) relids += (relids.empty() ? "" : ", ") + std::to_string(c.relid);
+  throw ControlError(ControlCode::not_found, "device " + device.info.instance.str() + " has no channel with relid " +
+                                                 std::to_string(relid) + " (its channels: " + relids + ")");
+}
+
+}  // namespace
+
+const char* role_name(Role r) noexcept { return r == Role::admin ? "admin" : "reader"; }
+
+grpc::Status DeviceServiceImpl::ListDevices(grpc::ServerContext*, const pb::ListDevicesRequest* request,
+                                            pb::ListDevicesResponse* response) {
+  return guarded([&] {
+    const std::set<std::string> classes(request->class_names().begin(), request->class_names().end());
+    std::set<int> states;
+    for (const int s : request->states()) states.insert(s);
+    const DeviceListing listing = registry_.list();
+    for (const DeviceView& v : listing.devices) {
+      pb::Device d;
+      to_proto(v, d);
+      if (!classes.empty() && !classes.contains(d.class_name())) continue;
+      if (!states.empty() && !states.contains(d.state())) continue;
+      *response->add_devices() = std::move(d);
+    }
+    for (const std::string& p : listing.problems) response->add_problems(p);
+  });
+}
+
+grpc::Status DeviceServiceImpl::GetDevice(grpc::ServerContext*, const pb::GetDeviceRequest* request,
+                                          pb::Device* response) {
+  return guarded([&] { to_proto(registry_.get(request->device_id()), *response); });
+}
+
+grpc::Status DeviceServiceImpl::ListChannels(grpc::ServerContext*, const pb::ListChannelsRequest* request,
+                                             pb::ListChannelsResponse* response) {
+  return guarded([&] {
+    const DeviceView device = registry_.get(request->device_id());
+    const std::string id = device.info.instance.str();
+    for (const vmbus::ChannelInfo& c : device.info.channels) to_proto(c, id, *response->add_channels());
+  });
+}
+
+grpc::Status DeviceServiceImpl::GetChannel(grpc::ServerContext*, const pb::GetChannelRequest* request,
+                                           pb::Channel* response) {
+  return guarded([&] {
+    if (request->relid() == 0) {
+      throw ControlError(ControlCode::invalid_argument, "relid 0 names no channel (relids start at 1)");
+    }
+    const DeviceView device = registry_.get(request->device_id());
+    to_proto(find_channel(device, request->relid()), device.info.instance.str(), *response);
+  });
+}
+
+grpc::Status LeaseServiceImpl::require_admin(const char* call) const {
+  if (role_ == Role::admin) return grpc::Status::OK;
+  return {grpc::StatusCode::PERMISSION_DENIED,
+          std::string(call) + " changes the bus: call it on vmbusd's admin socket, not the reader socket"};
+}
+
+grpc::Status LeaseServiceImpl::ClaimDevice(grpc::ServerContext*, const pb::ClaimDeviceRequest* request,
+                                           pb::Device* response) {
+  if (auto s = require_admin("ClaimDevice"); !s.ok()) return s;
+  return guarded([&] {
+    if (request->device().empty()) {
+      throw ControlError(ControlCode::invalid_argument, "ClaimDevice needs a device: an instance GUID or a class");
+    }
+    to_proto(registry_.claim(request->device()), *response);
+  });
+}
+
+grpc::Status LeaseServiceImpl::ReleaseDevice(grpc::ServerContext*, const pb::ReleaseDeviceRequest* request,
+                                             pb::ReleaseDeviceResponse* response) {
+  if (auto s = require_admin("ReleaseDevice"); !s.ok()) return s;
+  return guarded([&] { to_proto(registry_.release(request->device_id()), *response->mutable_device()); });
+}
+
+grpc::Status LeaseServiceImpl::ListLeases(grpc::ServerContext*, const pb::ListLeasesRequest* request,
+                                          pb::ListLeasesResponse*) {
+  return guarded([&] {
+    if (!request->device_id().empty()) (void)registry_.get(request->device_id());  // INVALID_ARGUMENT, NOT_FOUND
+    // No lease exists yet: leasing a claimed device to a driver process is
+    // not built (issue 6), so the list is truthfully empty.
+  });
+}
+
+grpc::Status LeaseServiceImpl::RevokeLease(grpc::ServerContext*, const pb::RevokeLeaseRequest* request, pb::Lease*) {
+  if (auto s = require_admin("RevokeLease"); !s.ok()) return s;
+  return {grpc::StatusCode::NOT_FOUND, "no lease '" + request->lease_id() + "' (vmbusctl leases lists them)"};
+}
+
+}  // namespace vmbusd

@@ -1,0 +1,64 @@
+// File: daemon/src/control_service.h
+//
+// The gRPC services of vmbus.control.v1 over a DeviceRegistry. One pair of
+// service objects per socket, each built with that socket's role: the
+// reader socket's LeaseService refuses every change with PERMISSION_DENIED
+// before looking at the request, so a reader learns nothing by trying.
+//
+// Every handler catches: a ControlError becomes its status code
+// (proto_convert.h), anything else INTERNAL with the exception's text; no
+// exception reaches gRPC.
+//
+// Usage:
+//   DeviceServiceImpl devices(registry);
+//   LeaseServiceImpl leases(registry, Role::reader);
+//   builder.RegisterService(&devices); builder.RegisterService(&leases);
+#pragma once
+
+#include "device_registry.h"
+#include "vmbus/control/v1/control.grpc.pb.h"
+
+namespace vmbusd {
+
+enum class Role { reader, admin };
+const char* role_name(Role r) noexcept;
+
+class DeviceServiceImpl final : public vmbus::control::v1::DeviceService::Service {
+ public:
+  explicit DeviceServiceImpl(DeviceRegistry& registry) : registry_(registry) {}
+
+  grpc::Status ListDevices(grpc::ServerContext*, const vmbus::control::v1::ListDevicesRequest* request,
+                           vmbus::control::v1::ListDevicesResponse* response) override;
+  grpc::Status GetDevice(grpc::ServerContext*, const vmbus::control::v1::GetDeviceRequest* request,
+                         vmbus::control::v1::Device* response) override;
+  grpc::Status ListChannels(grpc::ServerContext*, const vmbus::control::v1::ListChannelsRequest* request,
+                            vmbus::control::v1::ListChannelsResponse* response) override;
+  grpc::Status GetChannel(grpc::ServerContext*, const vmbus::control::v1::GetChannelRequest* request,
+                          vmbus::control::v1::Channel* response) override;
+
+ private:
+  DeviceRegistry& registry_;
+};
+
+class LeaseServiceImpl final : public vmbus::control::v1::LeaseService::Service {
+ public:
+  LeaseServiceImpl(DeviceRegistry& registry, Role role) : registry_(registry), role_(role) {}
+
+  grpc::Status ClaimDevice(grpc::ServerContext*, const vmbus::control::v1::ClaimDeviceRequest* request,
+                           vmbus::control::v1::Device* response) override;
+  grpc::Status ReleaseDevice(grpc::ServerContext*, const vmbus::control::v1::ReleaseDeviceRequest* request,
+                             vmbus::control::v1::ReleaseDeviceResponse* response) override;
+  grpc::Status ListLeases(grpc::ServerContext*, const vmbus::control::v1::ListLeasesRequest* request,
+                          vmbus::control::v1::ListLeasesResponse* response) override;
+  grpc::Status RevokeLease(grpc::ServerContext*, const vmbus::control::v1::RevokeLeaseRequest* request,
+                           vmbus::control::v1::Lease* response) override;
+
+ private:
+  // PERMISSION_DENIED on the reader socket, naming the call and the socket to use.
+  grpc::Status require_admin(const char* call) const;
+
+  DeviceRegistry& registry_;
+  Role role_;
+};
+
+}  // namespace vmbusd

@@ -1,0 +1,91 @@
+// File: daemon/src/device_registry.h
+//
+// The devices vmbusd serves: what the bus has (read from sysfs on every
+// query, so a rescind or an offer shows at once) and which of them vmbusd
+// has claimed (bound to uio_hv_generic through vmbus::claim_device, with
+// what to undo kept in the vmbus::Claim). Releasing, or destroying the
+// registry, gives each device back to the driver it had before the claim.
+//
+// Thread-safe: gRPC calls arrive on several threads; one mutex guards the
+// claims (control-plane only, never the data path).
+//
+// Usage:
+//   DeviceRegistry registry(vmbus::SysfsRoot("/sys"));
+//   DeviceView nic = registry.claim("network");          // throws ControlError
+//   for (const DeviceView& d : registry.list().devices) show(d);
+//   registry.release(nic.info.instance.str());
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "control_error.h"
+#include "vmbus/device/claim.h"
+#include "vmbus/device/device_info.h"
+#include "vmbus/device/guid.h"
+#include "vmbus/device/sysfs.h"
+
+namespace vmbusd {
+
+using SystemClock = std::chrono::system_clock;
+
+// One device as the control API shows it.
+struct DeviceView {
+  vmbus::DeviceInfo info;
+  bool claimed = false;  // by this vmbusd
+  SystemClock::time_point claimed_at{};
+};
+
+struct DeviceListing {
+  std::vector<DeviceView> devices;    // by instance GUID
+  std::vector<std::string> problems;  // device directories that could not be read
+};
+
+class DeviceRegistry {
+ public:
+  explicit DeviceRegistry(vmbus::SysfsRoot root, vmbus::ClaimOptions options = {});
+  ~DeviceRegistry();  // release_all()
+  DeviceRegistry(const DeviceRegistry&) = delete;
+  DeviceRegistry& operator=(const DeviceRegistry&) = delete;
+
+  const vmbus::SysfsRoot& root() const noexcept { return root_; }
+
+  DeviceListing list() const;
+  // Errors: invalid_argument (not a GUID), not_found (not on the bus),
+  // failed_precondition (its sysfs files are malformed: the message names one).
+  DeviceView get(std::string_view device_id) const;
+
+  // Claims the device `selector` names: an instance GUID, or a class (name
+  // or GUID) exactly one device has. A device this vmbusd claimed already
+  // is returned as it is. Errors: invalid_argument (neither a GUID nor a
+  // known class), not_found, failed_precondition (several devices of that
+  // class, or a claim step failed: the message names the sysfs write).
+  DeviceView claim(std::string_view selector);
+  // Gives a claimed device back to its previous driver. Errors:
+  // invalid_argument, not_found, failed_precondition (not claimed by this
+  // vmbusd, or the release failed: the device stays claimed).
+  DeviceView release(std::string_view device_id);
+  // Releases every claim; failures are logged, not thrown (shutdown).
+  void release_all() noexcept;
+
+ private:
+  struct Claimed {
+    vmbus::Claim claim;
+    SystemClock::time_point at;
+  };
+  static vmbus::Guid parse_instance(std::string_view device_id);
+  DeviceView view_locked(const vmbus::DeviceInfo& info) const;
+  vmbus::Guid resolve(std::string_view selector) const;
+
+  vmbus::SysfsRoot root_;
+  vmbus::ClaimOptions options_;
+  mutable std::mutex mutex_;
+  std::map<vmbus::Guid, Claimed> claims_;
+};
+
+}  // namespace vmbusd

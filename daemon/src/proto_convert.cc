@@ -1,0 +1,62 @@
+// SDK types to vmbus.control.v1 messages (proto_convert.h).
+#include "proto_convert.h"
+
+namespace vmbusd {
+
+void to_proto(SystemClock::time_point t, google::protobuf::Timestamp& out) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  out.set_seconds(ns / 1'000'000'000);
+  out.set_nanos(static_cast<std::int32_t>(ns % 1'000'000'000));
+}
+
+void to_proto(const DeviceView& view, pb::Device& out) {
+  const vmbus::DeviceInfo& d = view.info;
+  out.set_device_id(d.instance.str());
+  out.set_class_id(d.class_id.str());
+  out.set_class_name(d.class_name);
+  out.set_relid(d.relid);
+  if (d.monitor_id) out.set_monitor_id(*d.monitor_id);
+  switch (d.owner) {
+    case vmbus::DeviceOwner::none: out.set_owner(pb::DEVICE_OWNER_NONE); break;
+    case vmbus::DeviceOwner::uio_hv_generic: out.set_owner(pb::DEVICE_OWNER_UIO_HV_GENERIC); break;
+    case vmbus::DeviceOwner::kernel_driver: out.set_owner(pb::DEVICE_OWNER_KERNEL_DRIVER); break;
+  }
+  out.set_driver(d.driver);
+  out.set_state(view.claimed ? pb::DEVICE_STATE_CLAIMED : pb::DEVICE_STATE_OFFERED);
+  out.set_sysfs_path(d.sysfs_dir.string());
+  out.set_uio_name(d.uio_name);
+  for (const vmbus::UioMapInfo& m : d.maps) {
+    pb::UioMap* map = out.add_maps();
+    map->set_index(m.index);
+    map->set_name(m.name);
+    map->set_size(m.size);
+    map->set_offset(m.offset);
+  }
+  out.set_channel_count(static_cast<std::uint32_t>(d.channels.size()));
+  if (view.claimed) to_proto(view.claimed_at, *out.mutable_claimed_at());
+}
+
+void to_proto(const vmbus::ChannelInfo& c, const std::string& device_id, pb::Channel& out) {
+  out.set_device_id(device_id);
+  out.set_relid(c.relid);
+  out.set_subchannel_id(c.subchannel_id);
+  out.set_primary(c.subchannel_id == 0);
+  if (c.monitor_id) out.set_monitor_id(*c.monitor_id);
+  out.set_target_cpu(c.cpu);
+  out.set_has_ring_file(c.has_ring_file);
+}
+
+grpc::Status to_status(const ControlError& e) {
+  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
+  switch (e.code) {
+    case ControlCode::invalid_argument: code = grpc::StatusCode::INVALID_ARGUMENT; break;
+    case ControlCode::not_found: code = grpc::StatusCode::NOT_FOUND; break;
+    case ControlCode::failed_precondition: code = grpc::StatusCode::FAILED_PRECONDITION; break;
+    case ControlCode::permission_denied: code = grpc::StatusCode::PERMISSION_DENIED; break;
+    case ControlCode::unavailable: code = grpc::StatusCode::UNAVAILABLE; break;
+    case ControlCode::internal: code = grpc::StatusCode::INTERNAL; break;
+  }
+  return {code, e.what()};
+}
+
+}  // namespace vmbusd

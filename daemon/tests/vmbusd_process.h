@@ -1,0 +1,70 @@
+// File: daemon/tests/vmbusd_process.h
+//
+// The real vmbusd binary as a child process of a test, serving an hvsim
+// root: fork+exec `vmbusd --sysfs-root <hvsim>/sys --run-dir <fresh dir>
+// [extra args]`, wait (up to 10 s) until its admin socket answers a health
+// check... or it exits, and gRPC stubs for its two sockets. stop() sends
+// SIGTERM and returns the exit status; the destructor stops it and removes
+// the run directory.
+//
+// Usage:
+//   vmbus_it::HvsimProcess sim;
+//   VmbusdProcess daemon(sim, {"--claim", "network"});
+//   auto devices = daemon.reader_devices();          // DeviceService on reader.sock
+//   grpc::ClientContext ctx; pb::ListDevicesResponse r;
+//   ASSERT_TRUE(devices->ListDevices(&ctx, {}, &r).ok());
+//   EXPECT_EQ(daemon.stop(), 0);
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hvsim_process.h"
+#include "vmbus/control/v1/control.grpc.pb.h"
+
+namespace vmbusd_test {
+
+namespace pb = vmbus::control::v1;
+
+class VmbusdProcess {
+ public:
+  // Starts vmbusd and waits for it. If it exits first, the exit status and
+  // its log are in exit_status() and log() (no exception): tests of refusals
+  // look there. Throws std::runtime_error if it neither serves nor exits in 10 s.
+  VmbusdProcess(const vmbus_it::HvsimProcess& sim, std::vector<std::string> extra_args = {},
+                std::filesystem::path run_dir = {});
+  ~VmbusdProcess();
+  VmbusdProcess(const VmbusdProcess&) = delete;
+  VmbusdProcess& operator=(const VmbusdProcess&) = delete;
+
+  bool running() const noexcept { return pid_ > 0; }
+  // SIGTERM, then the exit status (128 + signal if killed; SIGKILL after 10 s).
+  int stop();
+  int exit_status() const noexcept { return exit_status_; }
+  std::string log() const;
+  const std::filesystem::path& run_dir() const noexcept { return run_dir_; }
+  pid_t pid() const noexcept { return pid_; }
+
+  std::shared_ptr<grpc::Channel> reader_channel() const;
+  std::shared_ptr<grpc::Channel> admin_channel() const;
+  std::unique_ptr<pb::DeviceService::Stub> reader_devices() const { return pb::DeviceService::NewStub(reader_channel()); }
+  std::unique_ptr<pb::LeaseService::Stub> reader_leases() const { return pb::LeaseService::NewStub(reader_channel()); }
+  std::unique_ptr<pb::DeviceService::Stub> admin_devices() const { return pb::DeviceService::NewStub(admin_channel()); }
+  std::unique_ptr<pb::LeaseService::Stub> admin_leases() const { return pb::LeaseService::NewStub(admin_channel()); }
+
+ private:
+  std::filesystem::path run_dir_;
+  std::filesystem::path log_;
+  bool own_run_dir_ = false;
+  pid_t pid_ = -1;
+  int exit_status_ = -1;
+};
+
+// A ClientContext with a 10 s deadline: a hung daemon fails the test, not CI.
+std::unique_ptr<grpc::ClientContext> context();
+
+}  // namespace vmbusd_test
