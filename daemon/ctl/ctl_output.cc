@@ -52,8 +52,32 @@ void print_device(const pb::Device& d) {
   std::printf("sysfs     %s\n", d.sysfs_path().c_str());
   std::printf("channels  %u\n", d.channel_count());
   if (!d.uio_name().empty()) std::printf("uio       %s\n", d.uio_name().c_str());
+  if (!d.lease_root().empty()) {
+    std::printf("lease     VMBUS_SYSFS_ROOT=%s (endpoint %s)%s\n", d.lease_root().c_str(), d.lease_endpoint().c_str(),
+                d.has_lease_id() ? (", held: lease " + d.lease_id()).c_str() : "");
+  }
   for (const pb::UioMap& m : d.maps()) {
     std::printf("  map%u %-14s %10llu bytes\n", m.index(), m.name().c_str(), static_cast<unsigned long long>(m.size()));
+  }
+}
+
+void print_leases(const google::protobuf::RepeatedPtrField<pb::Lease>& leases) {
+  std::printf("%-6s %-36s %8s %-16s %s\n", "LEASE", "DEVICE", "PID", "COMMAND", "STATE");
+  for (const pb::Lease& l : leases) {
+    std::string state = "active";
+    if (!l.active()) {
+      switch (l.end_reason()) {
+        case pb::LEASE_END_REASON_HOLDER_CLOSED: state = "ended: holder closed"; break;
+        case pb::LEASE_END_REASON_REVOKED: state = "ended: revoked"; break;
+        case pb::LEASE_END_REASON_RELEASED: state = "ended: device released"; break;
+        case pb::LEASE_END_REASON_DEVICE_RESCINDED: state = "ended: device rescinded"; break;
+        case pb::LEASE_END_REASON_DAEMON_STOPPED: state = "ended: vmbusd stopped"; break;
+        default: state = "ended"; break;
+      }
+      if (!l.end_message().empty()) state += " (" + l.end_message() + ")";
+    }
+    std::printf("%-6s %-36s %8d %-16s %s\n", l.lease_id().c_str(), l.device_id().c_str(), l.peer().pid(),
+                l.peer().comm().c_str(), state.c_str());
   }
 }
 

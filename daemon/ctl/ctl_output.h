@@ -23,5 +23,6 @@ std::string to_json(const google::protobuf::Message& m);
 void print_devices(const google::protobuf::RepeatedPtrField<pb::Device>& devices);
 void print_device(const pb::Device& d);
 void print_channels(const google::protobuf::RepeatedPtrField<pb::Channel>& channels);
+void print_leases(const google::protobuf::RepeatedPtrField<pb::Lease>& leases);
 
 }  // namespace vmbusctl

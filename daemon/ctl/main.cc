@@ -3,7 +3,8 @@
 //
 //   vmbusctl devices [--class network]     vmbusctl claim DEVICE|CLASS
 //   vmbusctl device DEVICE                 vmbusctl release DEVICE
-//   vmbusctl channels DEVICE [RELID]       vmbusctl leases
+//   vmbusctl channels DEVICE [RELID]       vmbusctl leases [--all]
+//   vmbusctl revoke LEASE [REASON]
 //   vmbusctl health [SERVICE]             (grpc.health.v1)
 // Where vmbusd is: --run-dir DIR (its reader.sock and admin.sock; default
 // /run/vmbusd), or --socket PATH for one socket. Reads go to the reader
@@ -36,6 +37,7 @@ struct Options {
   std::string socket;  // overrides run_dir
   std::vector<std::string> classes;
   bool json = false;
+  bool all = false;
   int timeout_s = 10;
 };
 
@@ -73,12 +75,13 @@ int main(int argc, char** argv) {
   po::options_description desc(
       "vmbusctl: ask vmbusd about VMBus devices and channels, and claim or release devices.\n"
       "Commands: devices, device DEVICE, channels DEVICE [RELID], claim DEVICE|CLASS, release DEVICE,\n"
-      "leases, health [SERVICE].\nOptions");
+      "leases [--all], revoke LEASE [REASON], health [SERVICE].\nOptions");
   desc.add_options()("help,h", "print this help");
   desc.add_options()("run-dir", po::value(&o.run_dir)->value_name("DIR"), "vmbusd's run directory (/run/vmbusd)");
   desc.add_options()("socket", po::value(&o.socket)->value_name("PATH"), "one vmbusd socket to use for everything");
   desc.add_options()("class", po::value(&o.classes)->value_name("NAME"), "devices: only this class (repeatable)");
   desc.add_options()("json", "print JSON (protobuf's mapping of the reply)");
+  desc.add_options()("all", "leases: also the ones that ended recently");
   desc.add_options()("timeout", po::value(&o.timeout_s)->value_name("S"), "per call, in seconds (10)");
   po::options_description hidden;
   hidden.add_options()("command", po::value(&o.command))("args", po::value(&o.args));
@@ -95,13 +98,14 @@ int main(int argc, char** argv) {
       return 0;
     }
     o.json = vm.count("json") != 0;
+    o.all = vm.count("all") != 0;
   } catch (const po::error& e) {
     return usage(e.what());
   }
   if (o.command.empty()) return usage("no command given");
   if (o.timeout_s <= 0) return usage("--timeout must be a positive number of seconds");
 
-  const bool changes = o.command == "claim" || o.command == "release";
+  const bool changes = o.command == "claim" || o.command == "release" || o.command == "revoke";
   const std::string socket = !o.socket.empty() ? o.socket : o.run_dir + (changes ? "/admin.sock" : "/reader.sock");
   const std::string target = "unix:" + socket;
   auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
@@ -184,18 +188,23 @@ int main(int argc, char** argv) {
                     resp.device().driver().empty() ? "none" : resp.device().driver().c_str());
       }
     } else if (o.command == "leases") {
-      need(0, "no arguments");
+      if (o.args.size() > 1) throw std::invalid_argument("leases takes [DEVICE]");
       pb::ListLeasesRequest req;
+      if (!o.args.empty()) req.set_device_id(o.args[0]);
+      req.set_include_ended(o.all);
       pb::ListLeasesResponse resp;
       if (auto s = leases->ListLeases(&ctx, req, &resp); !s.ok()) return fail(s, socket);
-      if (o.json) {
-        std::printf("%s\n", vmbusctl::to_json(resp).c_str());
-      } else {
-        std::printf("%-12s %-36s %8s\n", "LEASE", "DEVICE", "PID");
-        for (const auto& l : resp.leases()) {
-          std::printf("%-12s %-36s %8d\n", l.lease_id().c_str(), l.device_id().c_str(), l.peer().pid());
-        }
-      }
+      if (o.json) std::printf("%s\n", vmbusctl::to_json(resp).c_str());
+      else vmbusctl::print_leases(resp.leases());
+    } else if (o.command == "revoke") {
+      if (o.args.empty() || o.args.size() > 2) throw std::invalid_argument("revoke takes LEASE [REASON]");
+      pb::RevokeLeaseRequest req;
+      req.set_lease_id(o.args[0]);
+      if (o.args.size() == 2) req.set_reason(o.args[1]);
+      pb::Lease resp;
+      if (auto s = leases->RevokeLease(&ctx, req, &resp); !s.ok()) return fail(s, socket);
+      if (o.json) std::printf("%s\n", vmbusctl::to_json(resp).c_str());
+      else std::printf("revoked lease %s of %s (pid %d)\n", resp.lease_id().c_str(), resp.device_id().c_str(), resp.peer().pid());
     } else if (o.command == "health") {
       if (o.args.size() > 1) throw std::invalid_argument("health takes [SERVICE], e.g. vmbus.control.v1.DeviceService");
       // The standard grpc.health.v1 check that vmbusd serves on every socket.

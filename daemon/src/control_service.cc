@@ -104,21 +104,37 @@ grpc::Status LeaseServiceImpl::ClaimDevice(grpc::ServerContext*, const pb::Claim
 grpc::Status LeaseServiceImpl::ReleaseDevice(grpc::ServerContext*, const pb::ReleaseDeviceRequest* request,
                                              pb::ReleaseDeviceResponse* response) {
   if (auto s = require_admin("ReleaseDevice"); !s.ok()) return s;
-  return guarded([&] { to_proto(registry_.release(request->device_id()), *response->mutable_device()); });
-}
-
-grpc::Status LeaseServiceImpl::ListLeases(grpc::ServerContext*, const pb::ListLeasesRequest* request,
-                                          pb::ListLeasesResponse*) {
   return guarded([&] {
-    if (!request->device_id().empty()) (void)registry_.get(request->device_id());  // INVALID_ARGUMENT, NOT_FOUND
-    // No lease exists yet: leasing a claimed device to a driver process is
-    // not built (issue 6), so the list is truthfully empty.
+    std::optional<LeaseRecord> ended;
+    to_proto(registry_.release(request->device_id(), &ended), *response->mutable_device());
+    if (ended) to_proto(*ended, *response->mutable_ended_lease());
   });
 }
 
-grpc::Status LeaseServiceImpl::RevokeLease(grpc::ServerContext*, const pb::RevokeLeaseRequest* request, pb::Lease*) {
+grpc::Status LeaseServiceImpl::ListLeases(grpc::ServerContext*, const pb::ListLeasesRequest* request,
+                                          pb::ListLeasesResponse* response) {
+  return guarded([&] {
+    std::string device;
+    if (!request->device_id().empty()) device = registry_.get(request->device_id()).info.instance.str();
+    if (registry_.leases() == nullptr) return;
+    for (const LeaseRecord& l : registry_.leases()->list(request->include_ended())) {
+      if (device.empty() || l.device.str() == device) to_proto(l, *response->add_leases());
+    }
+  });
+}
+
+grpc::Status LeaseServiceImpl::RevokeLease(grpc::ServerContext*, const pb::RevokeLeaseRequest* request,
+                                           pb::Lease* response) {
   if (auto s = require_admin("RevokeLease"); !s.ok()) return s;
-  return {grpc::StatusCode::NOT_FOUND, "no lease '" + request->lease_id() + "' (vmbusctl leases lists them)"};
+  return guarded([&] {
+    std::optional<LeaseRecord> ended;
+    if (registry_.leases() != nullptr) ended = registry_.leases()->revoke(request->lease_id(), request->reason());
+    if (!ended) {
+      throw ControlError(ControlCode::not_found,
+                         "no active lease '" + request->lease_id() + "' (vmbusctl leases lists them)");
+    }
+    to_proto(*ended, *response);
+  });
 }
 
 }  // namespace vmbusd

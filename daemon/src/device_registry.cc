@@ -10,10 +10,16 @@
 
 namespace vmbusd {
 
-DeviceRegistry::DeviceRegistry(vmbus::SysfsRoot root, vmbus::ClaimOptions options)
-    : root_(std::move(root)), options_(options) {}
+DeviceRegistry::DeviceRegistry(vmbus::SysfsRoot root, std::filesystem::path lease_root, vmbus::ClaimOptions options)
+    : root_(std::move(root)), options_(options) {
+  if (!lease_root.empty()) leases_ = std::make_unique<LeaseServer>(std::move(lease_root), root_);
+}
 
 DeviceRegistry::~DeviceRegistry() { release_all(); }
+
+void DeviceRegistry::start() {
+  if (leases_) leases_->start();
+}
 
 vmbus::Guid DeviceRegistry::parse_instance(std::string_view device_id) {
   const auto guid = vmbus::Guid::parse(device_id);
@@ -31,6 +37,11 @@ DeviceView DeviceRegistry::view_locked(const vmbus::DeviceInfo& info) const {
   if (const auto it = claims_.find(info.instance); it != claims_.end()) {
     v.claimed = true;
     v.claimed_at = it->second.at;
+    if (leases_) {
+      v.lease_endpoint = leases_->endpoint(it->second.claim.device().uio_name);
+      v.lease_root = leases_->root() / "sys";
+      v.lease = leases_->active_lease(info.instance);
+    }
   }
   return v;
 }
@@ -116,13 +127,14 @@ DeviceView DeviceRegistry::claim(std::string_view selector) {
     throw ControlError(ControlCode::failed_precondition, "claiming " + instance.str() + ": " + e.what());
   }
   const vmbus::DeviceInfo info = claim.device();
+  if (leases_) leases_->add_device(info);  // throws ControlError; ~Claim then releases
   log_info("claimed " + info.class_name + " device " + instance.str() + " (" + info.uio_name + ", was " +
            (claim.record().previous_driver.empty() ? std::string("unbound") : claim.record().previous_driver) + ")");
   claims_.emplace(instance, Claimed{std::move(claim), SystemClock::now()});
   return view_locked(info);
 }
 
-DeviceView DeviceRegistry::release(std::string_view device_id) {
+DeviceView DeviceRegistry::release(std::string_view device_id, std::optional<LeaseRecord>* ended) {
   const vmbus::Guid instance = parse_instance(device_id);
   {
     std::lock_guard lock(mutex_);
@@ -135,6 +147,10 @@ DeviceView DeviceRegistry::release(std::string_view device_id) {
                          "device " + instance.str() + " is not claimed by this vmbusd: nothing to release");
     }
     const std::string previous = it->second.claim.record().previous_driver;
+    if (leases_) {
+      std::optional<LeaseRecord> lease = leases_->remove_device(instance);
+      if (ended != nullptr) *ended = std::move(lease);
+    }
     try {
       it->second.claim.release();
     } catch (const vmbus::DeviceError& e) {
@@ -154,6 +170,7 @@ DeviceView DeviceRegistry::release(std::string_view device_id) {
 }
 
 void DeviceRegistry::release_all() noexcept {
+  if (leases_) leases_->stop();  // ends every lease first: nobody drives a device given back
   std::lock_guard lock(mutex_);
   for (auto& [instance, c] : claims_) {
     try {

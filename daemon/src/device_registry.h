@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "control_error.h"
+#include "lease_server.h"
 #include "vmbus/device/claim.h"
 #include "vmbus/device/device_info.h"
 #include "vmbus/device/guid.h"
@@ -39,6 +41,9 @@ struct DeviceView {
   vmbus::DeviceInfo info;
   bool claimed = false;  // by this vmbusd
   SystemClock::time_point claimed_at{};
+  std::filesystem::path lease_endpoint;  // while claimed: where a driver connects
+  std::filesystem::path lease_root;      // while claimed: the SysfsRoot to give the SDK
+  std::optional<LeaseRecord> lease;      // the active lease, if any
 };
 
 struct DeviceListing {
@@ -48,8 +53,14 @@ struct DeviceListing {
 
 class DeviceRegistry {
  public:
-  explicit DeviceRegistry(vmbus::SysfsRoot root, vmbus::ClaimOptions options = {});
+  // `lease_root` empty: devices can be claimed but not leased.
+  explicit DeviceRegistry(vmbus::SysfsRoot root, std::filesystem::path lease_root = {},
+                          vmbus::ClaimOptions options = {});
   ~DeviceRegistry();  // release_all()
+
+  // Starts the lease server (creates the lease root). Throws std::runtime_error.
+  void start();
+  LeaseServer* leases() noexcept { return leases_.get(); }
   DeviceRegistry(const DeviceRegistry&) = delete;
   DeviceRegistry& operator=(const DeviceRegistry&) = delete;
 
@@ -66,10 +77,11 @@ class DeviceRegistry {
   // known class), not_found, failed_precondition (several devices of that
   // class, or a claim step failed: the message names the sysfs write).
   DeviceView claim(std::string_view selector);
-  // Gives a claimed device back to its previous driver. Errors:
-  // invalid_argument, not_found, failed_precondition (not claimed by this
-  // vmbusd, or the release failed: the device stays claimed).
-  DeviceView release(std::string_view device_id);
+  // Ends the device's lease, if any (`ended` receives it), and gives the
+  // device back to its previous driver. Errors: invalid_argument,
+  // not_found, failed_precondition (not claimed by this vmbusd, or the
+  // release failed: the device stays claimed).
+  DeviceView release(std::string_view device_id, std::optional<LeaseRecord>* ended = nullptr);
   // Releases every claim; failures are logged, not thrown (shutdown).
   void release_all() noexcept;
 
@@ -84,6 +96,7 @@ class DeviceRegistry {
 
   vmbus::SysfsRoot root_;
   vmbus::ClaimOptions options_;
+  std::unique_ptr<LeaseServer> leases_;  // null without a lease root
   mutable std::mutex mutex_;
   std::map<vmbus::Guid, Claimed> claims_;
 };

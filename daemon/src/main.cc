@@ -26,9 +26,10 @@ int main(int argc, char** argv) {
   try {
     const vmbus::SysfsRoot root = config.dev_dir.empty() ? vmbus::SysfsRoot(config.sysfs_root)
                                                          : vmbus::SysfsRoot(config.sysfs_root, config.dev_dir);
-    vmbusd::DeviceRegistry registry(root);
+    vmbusd::DeviceRegistry registry(root, config.run_dir / "root");
     vmbusd::ControlServer server(config, registry);
-    server.start();
+    server.start();  // takes the run directory's lock first
+    registry.start();
     for (const std::string& selector : config.claim) {
       try {
         (void)registry.claim(selector);

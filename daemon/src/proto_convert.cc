@@ -22,7 +22,8 @@ void to_proto(const DeviceView& view, pb::Device& out) {
     case vmbus::DeviceOwner::kernel_driver: out.set_owner(pb::DEVICE_OWNER_KERNEL_DRIVER); break;
   }
   out.set_driver(d.driver);
-  out.set_state(view.claimed ? pb::DEVICE_STATE_CLAIMED : pb::DEVICE_STATE_OFFERED);
+  out.set_state(view.lease ? pb::DEVICE_STATE_LEASED
+                           : view.claimed ? pb::DEVICE_STATE_CLAIMED : pb::DEVICE_STATE_OFFERED);
   out.set_sysfs_path(d.sysfs_dir.string());
   out.set_uio_name(d.uio_name);
   for (const vmbus::UioMapInfo& m : d.maps) {
@@ -34,6 +35,32 @@ void to_proto(const DeviceView& view, pb::Device& out) {
   }
   out.set_channel_count(static_cast<std::uint32_t>(d.channels.size()));
   if (view.claimed) to_proto(view.claimed_at, *out.mutable_claimed_at());
+  out.set_lease_endpoint(view.lease_endpoint.string());
+  out.set_lease_root(view.lease_root.string());
+  if (view.lease) out.set_lease_id(view.lease->id);
+}
+
+void to_proto(const LeaseRecord& l, pb::Lease& out) {
+  out.set_lease_id(l.id);
+  out.set_device_id(l.device.str());
+  out.set_active(l.active);
+  out.mutable_peer()->set_pid(l.pid);
+  out.mutable_peer()->set_uid(l.uid);
+  out.mutable_peer()->set_gid(l.gid);
+  out.mutable_peer()->set_comm(l.comm);
+  to_proto(l.started, *out.mutable_started_at());
+  if (!l.active) {
+    to_proto(l.ended, *out.mutable_ended_at());
+    switch (l.end) {
+      case LeaseEnd::none: break;
+      case LeaseEnd::holder_closed: out.set_end_reason(pb::LEASE_END_REASON_HOLDER_CLOSED); break;
+      case LeaseEnd::revoked: out.set_end_reason(pb::LEASE_END_REASON_REVOKED); break;
+      case LeaseEnd::released: out.set_end_reason(pb::LEASE_END_REASON_RELEASED); break;
+      case LeaseEnd::device_rescinded: out.set_end_reason(pb::LEASE_END_REASON_DEVICE_RESCINDED); break;
+      case LeaseEnd::daemon_stopped: out.set_end_reason(pb::LEASE_END_REASON_DAEMON_STOPPED); break;
+    }
+    out.set_end_message(l.end_message);
+  }
 }
 
 void to_proto(const vmbus::ChannelInfo& c, const std::string& device_id, pb::Channel& out) {

@@ -42,7 +42,20 @@ out=$(ctl release "$nic") || fail "release: $out"
 grep -q 'driver now: hv_netvsc' <<<"$out" || fail "release printed: $out"
 [ "$(driver)" = hv_netvsc ] || fail "after release hvsim shows driver $(driver)"
 
+# A lease: the unchanged echo example, pointed at vmbusd's lease root.
+echo_id=$(ctl devices --class echo --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["devices"][0]["device_id"])')
+ctl claim echo >/dev/null || fail "claim echo"
+lease_root=$(ctl device "$echo_id" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["lease_root"])')
+[ -d "$lease_root" ] || fail "device shows no lease root: '$lease_root'"
+VMBUS_SYSFS_ROOT=$lease_root "$bin/vmbus_echo" >"$run/echo.log" 2>&1 || { cat "$run/echo.log" >&2; fail "vmbus_echo through the lease failed"; }
+out=$(ctl leases --all) || fail "leases: $out"
+grep -Eq "^1 +$echo_id +[0-9]+ +vmbus_echo +ended: holder closed" <<<"$out" || fail "leases --all: $out"
+[ "$(ctl leases | wc -l)" = 1 ] || fail "an active lease is left: $(ctl leases)"
+ctl release "$echo_id" >/dev/null || fail "release echo"
+
 set +e
+out=$(ctl revoke 42 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "NOT_FOUND: no active lease '42'" <<<"$out" || fail "revoke unknown: rc $rc: $out"
 out=$(ctl device not-a-guid 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "INVALID_ARGUMENT: 'not-a-guid' is not a device GUID" <<<"$out" || fail "bad GUID: rc $rc: $out"
 out=$(ctl device 01234567-89ab-cdef-0123-456789abcdef 2>&1); rc=$?

@@ -1,0 +1,136 @@
+// File: daemon/src/lease_server.h
+//
+// Leases: a driver process drives a device vmbusd has claimed by connecting
+// to vmbusd's endpoint for it, in the very protocol the SDK already opens
+// (vmbus/backing/endpoint_protocol.h). vmbusd keeps a lease root,
+//   <root>/sys -> the sysfs it serves (a symlink)
+//   <root>/dev/uioN   one SOCK_SEQPACKET listening socket per claimed device,
+// so a driver given vmbus::SysfsRoot("<root>/sys") finds its device, reads
+// sysfs as usual, and opens <root>/dev/uioN as it would hvsim's endpoint.
+//
+// A lease is one connection. On the client's Hello, vmbusd opens the device
+// itself (connects to the upstream endpoint: hvsim's <root>/dev/uioN) and
+// relays the DeviceReply with its fds (the maps and the interrupt eventfd)
+// to the client; from then on it relays every message both ways (IrqControl,
+// RegisterMemory with its memfd, their results, Rescinded, ErrorReply),
+// checking each one's type and size. The lease ends when:
+//   - the client closes or dies (SIGKILL included: the socket hangs up):
+//     vmbusd closes the upstream, which resets the device as the kernel's
+//     hv_uio_release does, and the device can be leased again;
+//   - an admin revokes it, or the device is released: the client gets a
+//     Rescinded message (as after a kernel -EIO) and both ends close;
+//   - the host rescinds the device: the upstream's Rescinded is relayed.
+// One lease per device: a second client gets ErrorReply EBUSY naming the
+// holder's pid, as hvsim and the kernel's single-open uio device refuse it.
+//
+// Today the upstream is an endpoint socket (hvsim). A kernel /dev/uioN
+// upstream needs its maps passed as (uio fd, page offset), which the
+// protocol does not carry yet: such a device is refused with a clear error.
+//
+// Threads: one service thread polls every socket; the control plane (gRPC
+// threads) calls add/remove/revoke/list under a mutex and wakes it.
+//
+// Usage:
+//   LeaseServer leases(run_dir / "root", vmbus::SysfsRoot("/dev/shm/vm1/sys"));
+//   leases.start();
+//   leases.add_device(claimed_info);          // <root>/dev/uio0 accepts a lease
+//   for (const LeaseRecord& l : leases.list(false)) show(l);
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "vmbus/device/device_info.h"
+#include "vmbus/device/sysfs.h"
+#include "vmbus/unique_fd.h"
+
+namespace vmbusd {
+
+enum class LeaseEnd { none, holder_closed, revoked, released, device_rescinded, daemon_stopped };
+
+struct LeaseRecord {
+  std::string id;  // "1", "2", ...: unique for the daemon's lifetime
+  vmbus::Guid device;
+  bool active = true;
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string comm;
+  std::chrono::system_clock::time_point started{};
+  std::chrono::system_clock::time_point ended{};
+  LeaseEnd end = LeaseEnd::none;
+  std::string end_message;
+};
+
+class LeaseServer {
+ public:
+  LeaseServer(std::filesystem::path root, vmbus::SysfsRoot upstream);
+  ~LeaseServer();  // stop()
+  LeaseServer(const LeaseServer&) = delete;
+  LeaseServer& operator=(const LeaseServer&) = delete;
+
+  // Creates the lease root and starts the service thread. Throws
+  // std::runtime_error naming what could not be created.
+  void start();
+  // Ends every lease (daemon_stopped), closes the listeners, joins the thread.
+  void stop() noexcept;
+
+  const std::filesystem::path& root() const noexcept { return root_; }
+  vmbus::SysfsRoot lease_root() const { return vmbus::SysfsRoot(root_ / "sys"); }
+
+  // Starts listening for leases of a device just claimed (bound to
+  // uio_hv_generic, so `device.uio_name` is set). Throws ControlError.
+  void add_device(const vmbus::DeviceInfo& device);
+  // Ends the device's lease (released) and stops listening. Returns the
+  // lease it ended, if any.
+  std::optional<LeaseRecord> remove_device(const vmbus::Guid& device);
+  // Ends one lease (revoked), the device stays leasable. nullopt: no such
+  // active lease.
+  std::optional<LeaseRecord> revoke(const std::string& lease_id, const std::string& reason);
+
+  // Active leases, then (with include_ended) the last kKeptEnded ended
+  // ones, by start time.
+  std::vector<LeaseRecord> list(bool include_ended) const;
+  std::optional<LeaseRecord> active_lease(const vmbus::Guid& device) const;
+  std::filesystem::path endpoint(const std::string& uio_name) const { return root_ / "dev" / uio_name; }
+
+  static constexpr std::size_t kKeptEnded = 64;
+
+ private:
+  struct Lease;
+  struct Listener;
+  void run() noexcept;
+  void wake() noexcept;
+  void accept_on(Listener& l);
+  void on_client(Lease& lease);
+  void on_upstream(Lease& lease);
+  bool start_lease(Lease& lease);  // Hello: open upstream, relay DeviceReply
+  void end(Lease& lease, LeaseEnd why, const std::string& message, bool tell_client);
+
+  std::filesystem::path root_;
+  vmbus::SysfsRoot upstream_;
+  vmbus::UniqueFd wake_fd_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+
+  mutable std::mutex mutex_;
+  std::map<vmbus::Guid, std::unique_ptr<Listener>> listeners_;
+  std::vector<std::unique_ptr<Lease>> leases_;  // connections, active or in handshake
+  std::deque<LeaseRecord> ended_;
+  std::uint64_t next_id_ = 1;
+};
+
+const char* lease_end_name(LeaseEnd e) noexcept;
+
+}  // namespace vmbusd
