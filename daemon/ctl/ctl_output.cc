@@ -81,12 +81,29 @@ void print_leases(const google::protobuf::RepeatedPtrField<pb::Lease>& leases) {
   }
 }
 
+namespace {
+
+// "w 1234 r 1200 used 34 mask 1 pend 0", or the raw indices of a corrupt ring.
+std::string ring_text(const pb::RingState& r) {
+  char text[160];
+  if (r.indices_valid()) {
+    std::snprintf(text, sizeof text, "w %u r %u used %u free %u mask %u pend %u", r.write_index(), r.read_index(),
+                  r.bytes_to_read(), r.bytes_to_write(), r.interrupt_mask(), r.pending_send_sz());
+  } else {
+    std::snprintf(text, sizeof text, "CORRUPT w %u r %u (data %u)", r.write_index(), r.read_index(), r.data_size());
+  }
+  return text;
+}
+
+}  // namespace
+
 void print_channels(const google::protobuf::RepeatedPtrField<pb::Channel>& channels) {
-  std::printf("%5s %10s %7s %4s  %s\n", "RELID", "SUBCHANNEL", "MONITOR", "CPU", "RING FILE");
+  std::printf("%5s %10s %7s %4s  %s\n", "RELID", "SUBCHANNEL", "MONITOR", "CPU", "RINGS (guest tx / rx)");
   for (const pb::Channel& c : channels) {
+    const std::string rings = c.open() ? "tx " + ring_text(c.tx()) + " | rx " + ring_text(c.rx())
+                                       : "not live (no lease)";
     std::printf("%5u %10u %7s %4u  %s\n", c.relid(), c.subchannel_id(),
-                monitor_text(c.has_monitor_id(), c.monitor_id()).c_str(), c.target_cpu(),
-                c.primary() ? "(primary: in the uio maps)" : (c.has_ring_file() ? "yes" : "no"));
+                monitor_text(c.has_monitor_id(), c.monitor_id()).c_str(), c.target_cpu(), rings.c_str());
   }
 }
 

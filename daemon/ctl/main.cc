@@ -162,6 +162,7 @@ int main(int argc, char** argv) {
       } else {
         pb::ListChannelsRequest req;
         req.set_device_id(o.args[0]);
+        req.set_include_ring_state(true);
         pb::ListChannelsResponse resp;
         if (auto s = devices->ListChannels(&ctx, req, &resp); !s.ok()) return fail(s, socket);
         if (o.json) std::printf("%s\n", vmbusctl::to_json(resp).c_str());

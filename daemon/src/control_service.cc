@@ -37,6 +37,23 @@ const vmbus::ChannelInfo& find_channel(const DeviceView& device, std::uint32_t r
                                                  std::to_string(relid) + " (its channels: " + relids + ")");
 }
 
+// The channel's rings, read now, if its device is leased (the rings are
+// live only while a driver holds the device).
+void add_ring_state(DeviceRegistry& registry, const DeviceView& device, const vmbus::ChannelInfo& c, pb::Channel& out) {
+  if (!device.lease || registry.leases() == nullptr) return;
+  std::optional<ChannelRings> rings;
+  if (c.subchannel_id == 0) {
+    rings = registry.leases()->primary_rings(device.info.instance);
+  } else if (c.has_ring_file) {
+    rings = read_ring_file(device.info.sysfs_dir / "channels" / std::to_string(c.relid) / "ring");
+  }
+  if (!rings) return;
+  out.set_open(true);
+  to_proto(rings->tx, *out.mutable_tx());
+  to_proto(rings->rx, *out.mutable_rx());
+  to_proto(SystemClock::now(), *out.mutable_sampled_at());
+}
+
 }  // namespace
 
 const char* role_name(Role r) noexcept { return r == Role::admin ? "admin" : "reader"; }
@@ -69,7 +86,11 @@ grpc::Status DeviceServiceImpl::ListChannels(grpc::ServerContext*, const pb::Lis
   return guarded([&] {
     const DeviceView device = registry_.get(request->device_id());
     const std::string id = device.info.instance.str();
-    for (const vmbus::ChannelInfo& c : device.info.channels) to_proto(c, id, *response->add_channels());
+    for (const vmbus::ChannelInfo& c : device.info.channels) {
+      pb::Channel* out = response->add_channels();
+      to_proto(c, id, *out);
+      if (request->include_ring_state()) add_ring_state(registry_, device, c, *out);
+    }
   });
 }
 
@@ -80,7 +101,9 @@ grpc::Status DeviceServiceImpl::GetChannel(grpc::ServerContext*, const pb::GetCh
       throw ControlError(ControlCode::invalid_argument, "relid 0 names no channel (relids start at 1)");
     }
     const DeviceView device = registry_.get(request->device_id());
-    to_proto(find_channel(device, request->relid()), device.info.instance.str(), *response);
+    const vmbus::ChannelInfo& c = find_channel(device, request->relid());
+    to_proto(c, device.info.instance.str(), *response);
+    add_ring_state(registry_, device, c, *response);
   });
 }
 

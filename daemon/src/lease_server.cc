@@ -122,6 +122,8 @@ struct LeaseServer::Lease {
   vmbus::DeviceInfo device;
   UniqueFd client;
   UniqueFd upstream;
+  UniqueFd rings;              // a copy of map 0 (txrx_rings), for ring state
+  std::uint64_t rings_size = 0;
   bool started = false;  // Hello answered: a lease
   bool done = false;     // ended: removed after this pass
   // Set when the device was leased already: the Hello is answered with
@@ -238,6 +240,16 @@ std::optional<LeaseRecord> LeaseServer::active_lease(const vmbus::Guid& device) 
   return std::nullopt;
 }
 
+std::optional<ChannelRings> LeaseServer::primary_rings(const vmbus::Guid& device) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& lease : leases_) {
+    if (lease->started && !lease->done && lease->record.device == device && lease->rings) {
+      return read_channel_rings(lease->rings.get(), static_cast<std::size_t>(lease->rings_size));
+    }
+  }
+  return std::nullopt;
+}
+
 // Caller holds mutex_.
 void LeaseServer::end(Lease& lease, LeaseEnd why, const std::string& message, bool tell_client) {
   if (lease.done) return;
@@ -245,6 +257,7 @@ void LeaseServer::end(Lease& lease, LeaseEnd why, const std::string& message, bo
   if (tell_client && lease.client) send_rescinded(lease.client.get());
   lease.client.reset();
   lease.upstream.reset();  // the device is closed: hvsim (or the kernel) resets it
+  lease.rings.reset();
   if (!lease.started) return;  // a refused or broken handshake: no lease to record
   lease.record.active = false;
   lease.record.ended = Clock::now();
@@ -337,6 +350,10 @@ bool LeaseServer::start_lease(Lease& lease) {
     return false;  // the client left already
   }
   lease.upstream = std::move(up);
+  if (std::strncmp(device_reply.maps[0].name, "txrx_rings", sizeof device_reply.maps[0].name) == 0) {
+    lease.rings = UniqueFd(::fcntl(m.fds[0].get(), F_DUPFD_CLOEXEC, 0));
+    lease.rings_size = device_reply.maps[0].size;
+  }
   lease.started = true;
   lease.record.id = std::to_string(next_id_++);
   lease.record.started = Clock::now();

@@ -51,6 +51,7 @@
 #include <thread>
 #include <vector>
 
+#include "ring_probe.h"
 #include "vmbus/device/device_info.h"
 #include "vmbus/device/sysfs.h"
 #include "vmbus/unique_fd.h"
@@ -103,6 +104,10 @@ class LeaseServer {
   // ones, by start time.
   std::vector<LeaseRecord> list(bool include_ended) const;
   std::optional<LeaseRecord> active_lease(const vmbus::Guid& device) const;
+  // The primary channel's rings of a leased device, read now from the
+  // txrx_rings map vmbusd keeps while the lease lasts (ring_probe.h).
+  // nullopt when the device is not leased.
+  std::optional<ChannelRings> primary_rings(const vmbus::Guid& device) const;
   std::filesystem::path endpoint(const std::string& uio_name) const { return root_ / "dev" / uio_name; }
 
   static constexpr std::size_t kKeptEnded = 64;

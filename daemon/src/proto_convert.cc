@@ -73,6 +73,18 @@ void to_proto(const vmbus::ChannelInfo& c, const std::string& device_id, pb::Cha
   out.set_has_ring_file(c.has_ring_file);
 }
 
+void to_proto(const RingSnapshot& r, pb::RingState& out) {
+  out.set_write_index(r.write_index);
+  out.set_read_index(r.read_index);
+  out.set_interrupt_mask(r.interrupt_mask);
+  out.set_pending_send_sz(r.pending_send_sz);
+  out.set_feature_bits(r.feature_bits);
+  out.set_data_size(r.data_size);
+  out.set_indices_valid(r.indices_valid);
+  out.set_bytes_to_read(r.bytes_to_read);
+  out.set_bytes_to_write(r.bytes_to_write);
+}
+
 grpc::Status to_status(const ControlError& e) {
   grpc::StatusCode code = grpc::StatusCode::INTERNAL;
   switch (e.code) {

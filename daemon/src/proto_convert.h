@@ -14,6 +14,7 @@
 
 #include "control_error.h"
 #include "device_registry.h"
+#include "ring_probe.h"
 #include "vmbus/control/v1/control.pb.h"
 
 namespace vmbusd {
@@ -22,6 +23,7 @@ namespace pb = vmbus::control::v1;
 
 void to_proto(const DeviceView& view, pb::Device& out);
 void to_proto(const vmbus::ChannelInfo& channel, const std::string& device_id, pb::Channel& out);
+void to_proto(const RingSnapshot& ring, pb::RingState& out);
 void to_proto(SystemClock::time_point t, google::protobuf::Timestamp& out);
 void to_proto(const LeaseRecord& lease, pb::Lease& out);
 grpc::Status to_status(const ControlError& e);

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -218,6 +219,85 @@ TEST_F(Lease, ReleasingALeasedDeviceEndsTheLeaseFirst) {
   const auto w = holder->wait(5s);
   ASSERT_FALSE(w);
   EXPECT_EQ(w.error().code, vmbus::Errc::rescinded);
+}
+
+TEST_F(Lease, GetChannelShowsTheRingsMovingUnderTheHolder) {
+  pb::GetChannelRequest req;
+  req.set_device_id(echo_.device_id());
+  req.set_relid(echo_.relid());
+  pb::Channel idle;
+  ASSERT_TRUE(daemon_.reader_devices()->GetChannel(context().get(), req, &idle).ok());
+  EXPECT_FALSE(idle.open());  // claimed, not leased: no live rings
+  EXPECT_FALSE(idle.has_tx());
+
+  auto holder = open_leased(echo_);
+  pb::Channel before;
+  ASSERT_TRUE(daemon_.reader_devices()->GetChannel(context().get(), req, &before).ok());
+  ASSERT_TRUE(before.open());
+  ASSERT_TRUE(before.has_tx() && before.has_rx());
+  EXPECT_TRUE(before.tx().indices_valid());
+  EXPECT_GT(before.tx().data_size(), 0u);
+  EXPECT_EQ(before.tx().bytes_to_read() + before.tx().bytes_to_write(), before.tx().data_size());
+  EXPECT_TRUE(before.has_sampled_at());
+
+  for (std::uint64_t id = 1; id <= 10; ++id) ASSERT_TRUE(echo_once(*holder, id));
+  pb::Channel after;
+  ASSERT_TRUE(daemon_.reader_devices()->GetChannel(context().get(), req, &after).ok());
+  // 10 packets of 64 bytes each way: 16-byte descriptor + 64 + 8-byte trailer.
+  EXPECT_EQ(after.tx().write_index() - before.tx().write_index(), 10u * (16 + 64 + 8));
+  EXPECT_EQ(after.rx().read_index() - before.rx().read_index(), after.rx().write_index() - before.rx().write_index());
+  EXPECT_GT(after.rx().write_index(), before.rx().write_index());
+  EXPECT_EQ(after.rx().bytes_to_read(), 0u);  // the holder read every echo
+
+  pb::ListChannelsRequest list;
+  list.set_device_id(echo_.device_id());
+  list.set_include_ring_state(true);
+  pb::ListChannelsResponse channels;
+  ASSERT_TRUE(daemon_.reader_devices()->ListChannels(context().get(), list, &channels).ok());
+  ASSERT_GE(channels.channels_size(), 1);
+  EXPECT_EQ(channels.channels(0).tx().write_index(), after.tx().write_index());
+}
+
+TEST_F(Lease, AThousandGetChannelCallsFromConcurrentClientsWhileTrafficRuns) {
+  auto holder = open_leased(echo_);
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> echoed{0};
+  std::atomic<bool> echo_failed{false};
+  std::thread traffic([&] {
+    for (std::uint64_t id = 1; !stop.load(); ++id) {
+      if (!echo_once(*holder, id)) {
+        echo_failed = true;
+        return;
+      }
+      echoed.fetch_add(1);
+    }
+  });
+  constexpr int kClients = 4, kCallsEach = 250;
+  std::atomic<int> ok{0}, live{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&] {
+      auto stub = pb::DeviceService::NewStub(daemon_.reader_channel());  // a connection of its own
+      pb::GetChannelRequest req;
+      req.set_device_id(echo_.device_id());
+      req.set_relid(echo_.relid());
+      for (int i = 0; i < kCallsEach; ++i) {
+        pb::Channel ch;
+        if (stub->GetChannel(context().get(), req, &ch).ok()) {
+          ok.fetch_add(1);
+          if (ch.open() && ch.tx().indices_valid()) live.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  const std::uint64_t during = echoed.load();
+  stop = true;
+  traffic.join();
+  EXPECT_EQ(ok.load(), kClients * kCallsEach);
+  EXPECT_EQ(live.load(), kClients * kCallsEach);
+  EXPECT_FALSE(echo_failed.load());
+  EXPECT_GT(during, 0u) << "no traffic ran while the control plane was queried";
 }
 
 }  // namespace
