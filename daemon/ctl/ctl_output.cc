@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <cstdio>
+#include <ctime>
 #include <string>
 
 namespace vmbusctl {
@@ -30,6 +31,56 @@ std::string to_json(const google::protobuf::Message& m) {
   options.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(m, &out, options);
   return out;
+}
+
+std::string to_json_line(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+void print_event(const pb::Event& e) {
+  char when[32] = "-";
+  const std::time_t t = static_cast<std::time_t>(e.time().seconds());
+  std::tm tm {};
+  if (e.has_time() && ::localtime_r(&t, &tm) != nullptr) std::strftime(when, sizeof when, "%H:%M:%S", &tm);
+  std::string what;
+  switch (e.kind_case()) {
+    case pb::Event::kDeviceOffered:
+      what = "offered    " + e.device_offered().device().device_id() + " " + e.device_offered().device().class_name();
+      break;
+    case pb::Event::kDeviceRescinded:
+      what = "rescinded  " + e.device_rescinded().device_id();
+      break;
+    case pb::Event::kDeviceClaimed:
+      what = "claimed    " + e.device_claimed().device().device_id() + " " + e.device_claimed().device().uio_name();
+      break;
+    case pb::Event::kDeviceReleased:
+      what = "released   " + e.device_released().device_id() + " to " +
+             (e.device_released().driver().empty() ? std::string("no driver") : e.device_released().driver());
+      break;
+    case pb::Event::kLeaseStarted:
+      what = "leased     " + e.lease_started().lease().device_id() + " lease " + e.lease_started().lease().lease_id() +
+             " pid " + std::to_string(e.lease_started().lease().peer().pid());
+      break;
+    case pb::Event::kLeaseEnded:
+      what = "lease end  " + e.lease_ended().lease().device_id() + " lease " + e.lease_ended().lease().lease_id() +
+             " (" + pb::LeaseEndReason_Name(e.lease_ended().lease().end_reason()) + ")";
+      break;
+    case pb::Event::kRingFull:
+      what = "ring full  " + e.ring_full().device_id() + " relid " + std::to_string(e.ring_full().relid()) +
+             (e.ring_full().direction() == pb::RingFull::DIRECTION_TX ? " tx (host not reading)"
+                                                                       : " rx (guest not reading)");
+      break;
+    case pb::Event::kEventsDropped:
+      what = "DROPPED    " + std::to_string(e.events_dropped().count()) + " events (this client was too slow)";
+      break;
+    default: what = "?"; break;
+  }
+  std::printf("%s %6llu %s%s\n", when, static_cast<unsigned long long>(e.sequence()), what.c_str(),
+              e.initial() ? " (now)" : "");
 }
 
 void print_devices(const google::protobuf::RepeatedPtrField<pb::Device>& devices) {

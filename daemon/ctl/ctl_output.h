@@ -19,10 +19,14 @@ namespace pb = vmbus::control::v1;
 
 // protobuf's JSON mapping of `m`, field names as in the .proto.
 std::string to_json(const google::protobuf::Message& m);
+// The same on one line (one event per line for `watch --json`).
+std::string to_json_line(const google::protobuf::Message& m);
 
 void print_devices(const google::protobuf::RepeatedPtrField<pb::Device>& devices);
 void print_device(const pb::Device& d);
 void print_channels(const google::protobuf::RepeatedPtrField<pb::Channel>& channels);
+// One line: time, sequence, what happened, to which device.
+void print_event(const pb::Event& e);
 void print_leases(const google::protobuf::RepeatedPtrField<pb::Lease>& leases);
 
 }  // namespace vmbusctl

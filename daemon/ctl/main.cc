@@ -4,7 +4,7 @@
 //   vmbusctl devices [--class network]     vmbusctl claim DEVICE|CLASS
 //   vmbusctl device DEVICE                 vmbusctl release DEVICE
 //   vmbusctl channels DEVICE [RELID]       vmbusctl leases [--all]
-//   vmbusctl revoke LEASE [REASON]
+//   vmbusctl revoke LEASE [REASON]         vmbusctl watch [DEVICE...] [--initial]
 //   vmbusctl health [SERVICE]             (grpc.health.v1)
 // Where vmbusd is: --run-dir DIR (its reader.sock and admin.sock; default
 // /run/vmbusd), or --socket PATH for one socket. Reads go to the reader
@@ -38,6 +38,7 @@ struct Options {
   std::vector<std::string> classes;
   bool json = false;
   bool all = false;
+  bool initial = false;
   int timeout_s = 10;
 };
 
@@ -75,13 +76,14 @@ int main(int argc, char** argv) {
   po::options_description desc(
       "vmbusctl: ask vmbusd about VMBus devices and channels, and claim or release devices.\n"
       "Commands: devices, device DEVICE, channels DEVICE [RELID], claim DEVICE|CLASS, release DEVICE,\n"
-      "leases [--all], revoke LEASE [REASON], health [SERVICE].\nOptions");
+      "leases [--all], revoke LEASE [REASON], watch [DEVICE...] [--initial], health [SERVICE].\nOptions");
   desc.add_options()("help,h", "print this help");
   desc.add_options()("run-dir", po::value(&o.run_dir)->value_name("DIR"), "vmbusd's run directory (/run/vmbusd)");
   desc.add_options()("socket", po::value(&o.socket)->value_name("PATH"), "one vmbusd socket to use for everything");
   desc.add_options()("class", po::value(&o.classes)->value_name("NAME"), "devices: only this class (repeatable)");
   desc.add_options()("json", "print JSON (protobuf's mapping of the reply)");
   desc.add_options()("all", "leases: also the ones that ended recently");
+  desc.add_options()("initial", "watch: first the bus as it is now, then what changes");
   desc.add_options()("timeout", po::value(&o.timeout_s)->value_name("S"), "per call, in seconds (10)");
   po::options_description hidden;
   hidden.add_options()("command", po::value(&o.command))("args", po::value(&o.args));
@@ -99,6 +101,7 @@ int main(int argc, char** argv) {
     }
     o.json = vm.count("json") != 0;
     o.all = vm.count("all") != 0;
+    o.initial = vm.count("initial") != 0;
   } catch (const po::error& e) {
     return usage(e.what());
   }
@@ -112,7 +115,8 @@ int main(int argc, char** argv) {
   auto devices = pb::DeviceService::NewStub(channel);
   auto leases = pb::LeaseService::NewStub(channel);
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(o.timeout_s));
+  // A watch runs until interrupted; every other call has a deadline.
+  if (o.command != "watch") ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(o.timeout_s));
   auto need = [&](std::size_t n, const char* what) {
     if (o.args.size() != n) throw std::invalid_argument(o.command + " takes " + what);
   };
@@ -206,6 +210,21 @@ int main(int argc, char** argv) {
       if (auto s = leases->RevokeLease(&ctx, req, &resp); !s.ok()) return fail(s, socket);
       if (o.json) std::printf("%s\n", vmbusctl::to_json(resp).c_str());
       else std::printf("revoked lease %s of %s (pid %d)\n", resp.lease_id().c_str(), resp.device_id().c_str(), resp.peer().pid());
+    } else if (o.command == "watch") {
+      pb::WatchEventsRequest req;
+      for (const auto& d : o.args) req.add_device_ids(d);
+      req.set_send_initial_state(o.initial);
+      auto reader = devices->WatchEvents(&ctx, req);
+      pb::Event e;
+      while (reader->Read(&e)) {
+        if (o.json) {
+          std::printf("%s\n", vmbusctl::to_json_line(e).c_str());
+        } else {
+          vmbusctl::print_event(e);
+        }
+        std::fflush(stdout);
+      }
+      if (auto s = reader->Finish(); !s.ok()) return fail(s, socket);
     } else if (o.command == "health") {
       if (o.args.size() > 1) throw std::invalid_argument("health takes [SERVICE], e.g. vmbus.control.v1.DeviceService");
       // The standard grpc.health.v1 check that vmbusd serves on every socket.

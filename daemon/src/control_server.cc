@@ -29,8 +29,8 @@ constexpr const char* kServiceNames[] = {"vmbus.control.v1.DeviceService", "vmbu
 
 }  // namespace
 
-ControlServer::ControlServer(const DaemonConfig& config, DeviceRegistry& registry)
-    : config_(config), registry_(registry) {}
+ControlServer::ControlServer(const DaemonConfig& config, DeviceRegistry& registry, EventBus* bus)
+    : config_(config), registry_(registry), bus_(bus) {}
 
 ControlServer::~ControlServer() { stop(); }
 
@@ -63,7 +63,7 @@ void ControlServer::take_lock() {
 ControlServer::Endpoint ControlServer::serve(const std::filesystem::path& socket, Role role, mode_t mode,
                                              const std::string& group) {
   Endpoint e;
-  e.devices = std::make_unique<DeviceServiceImpl>(registry_);
+  e.devices = std::make_unique<DeviceServiceImpl>(registry_, bus_);
   e.leases = std::make_unique<LeaseServiceImpl>(registry_, role);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + socket.string(), grpc::InsecureServerCredentials());
@@ -107,6 +107,7 @@ void ControlServer::start() {
 }
 
 void ControlServer::stop() noexcept {
+  if (bus_ != nullptr) bus_->close();  // ends the WatchEvents streams (UNAVAILABLE)
   for (Endpoint* e : {&reader_, &admin_}) {
     if (!e->server) continue;
     if (auto* health = e->server->GetHealthCheckService()) health->Shutdown();

@@ -35,7 +35,7 @@ namespace vmbusd {
 
 class ControlServer {
  public:
-  ControlServer(const DaemonConfig& config, DeviceRegistry& registry);
+  ControlServer(const DaemonConfig& config, DeviceRegistry& registry, EventBus* bus = nullptr);
   ~ControlServer();  // stop()
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
@@ -57,6 +57,7 @@ class ControlServer {
 
   DaemonConfig config_;
   DeviceRegistry& registry_;
+  EventBus* bus_;
   int lock_fd_ = -1;
   Endpoint reader_;
   Endpoint admin_;

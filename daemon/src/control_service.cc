@@ -54,6 +54,20 @@ void add_ring_state(DeviceRegistry& registry, const DeviceView& device, const vm
   to_proto(SystemClock::now(), *out.mutable_sampled_at());
 }
 
+// The device an event is about, for WatchEventsRequest.device_ids.
+std::string device_of(const pb::Event& e) {
+  switch (e.kind_case()) {
+    case pb::Event::kDeviceOffered: return e.device_offered().device().device_id();
+    case pb::Event::kDeviceRescinded: return e.device_rescinded().device_id();
+    case pb::Event::kDeviceClaimed: return e.device_claimed().device().device_id();
+    case pb::Event::kDeviceReleased: return e.device_released().device_id();
+    case pb::Event::kLeaseStarted: return e.lease_started().lease().device_id();
+    case pb::Event::kLeaseEnded: return e.lease_ended().lease().device_id();
+    case pb::Event::kRingFull: return e.ring_full().device_id();
+    default: return "";
+  }
+}
+
 }  // namespace
 
 const char* role_name(Role r) noexcept { return r == Role::admin ? "admin" : "reader"; }
@@ -105,6 +119,78 @@ grpc::Status DeviceServiceImpl::GetChannel(grpc::ServerContext*, const pb::GetCh
     to_proto(c, device.info.instance.str(), *response);
     add_ring_state(registry_, device, c, *response);
   });
+}
+
+grpc::Status DeviceServiceImpl::WatchEvents(grpc::ServerContext* context, const pb::WatchEventsRequest* request,
+                                            grpc::ServerWriter<pb::Event>* writer) {
+  if (bus_ == nullptr) return {grpc::StatusCode::UNIMPLEMENTED, "this vmbusd publishes no events"};
+  std::set<int> types;
+  for (const int t : request->types()) {
+    if (!pb::EventType_IsValid(t) || t == pb::EVENT_TYPE_UNSPECIFIED) {
+      return {grpc::StatusCode::INVALID_ARGUMENT, "unknown event type " + std::to_string(t)};
+    }
+    types.insert(t);
+  }
+  std::set<std::string> devices;
+  for (const std::string& d : request->device_ids()) {
+    const auto guid = vmbus::Guid::parse(d);
+    if (!guid) return {grpc::StatusCode::INVALID_ARGUMENT, "'" + d + "' is not a device GUID"};
+    devices.insert(guid->str());
+  }
+  auto wanted = [&](const pb::Event& e) {
+    if (e.type() == pb::EVENT_TYPE_EVENTS_DROPPED) return true;  // always: the client must know
+    if (!types.empty() && !types.contains(e.type())) return false;
+    return devices.empty() || devices.contains(device_of(e));
+  };
+  // Live events start after this; the initial state is read after it, so
+  // nothing that happens in between is missed (it may be seen twice).
+  std::uint64_t cursor = bus_->last_sequence();
+  if (request->send_initial_state()) {
+    try {
+      const DeviceListing listing = registry_.list();
+      std::vector<pb::Event> initial;
+      for (const DeviceView& v : listing.devices) {
+        pb::Event e;
+        e.set_initial(true);
+        e.set_type(pb::EVENT_TYPE_DEVICE_OFFERED);
+        to_proto(v, *e.mutable_device_offered()->mutable_device());
+        initial.push_back(e);
+        if (v.claimed) {
+          e.set_type(pb::EVENT_TYPE_DEVICE_CLAIMED);
+          to_proto(v, *e.mutable_device_claimed()->mutable_device());
+          initial.push_back(e);
+        }
+        if (v.lease) {
+          e.set_type(pb::EVENT_TYPE_LEASE_STARTED);
+          to_proto(*v.lease, *e.mutable_lease_started()->mutable_lease());
+          initial.push_back(e);
+        }
+      }
+      for (const pb::Event& e : initial) {
+        if (wanted(e) && !writer->Write(e)) return grpc::Status::OK;  // the client went away
+      }
+    } catch (const ControlError& e) {
+      return to_status(e);
+    }
+  }
+  EventBus::Batch batch;
+  while (!context->IsCancelled()) {
+    if (!bus_->wait_after(cursor, batch, std::chrono::milliseconds(250))) {
+      return {grpc::StatusCode::UNAVAILABLE, "vmbusd is stopping"};
+    }
+    if (batch.dropped != 0) {
+      pb::Event e;
+      e.set_type(pb::EVENT_TYPE_EVENTS_DROPPED);
+      e.mutable_events_dropped()->set_count(batch.dropped);
+      e.mutable_events_dropped()->set_first_sequence(batch.first_dropped);
+      if (!writer->Write(e)) return grpc::Status::OK;
+    }
+    for (const pb::Event& e : batch.events) {
+      if (wanted(e) && !writer->Write(e)) return grpc::Status::OK;
+    }
+    cursor = batch.next_after;
+  }
+  return grpc::Status::OK;
 }
 
 grpc::Status LeaseServiceImpl::require_admin(const char* call) const {

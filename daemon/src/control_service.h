@@ -16,6 +16,7 @@
 #pragma once
 
 #include "device_registry.h"
+#include "event_bus.h"
 #include "vmbus/control/v1/control.grpc.pb.h"
 
 namespace vmbusd {
@@ -25,7 +26,8 @@ const char* role_name(Role r) noexcept;
 
 class DeviceServiceImpl final : public vmbus::control::v1::DeviceService::Service {
  public:
-  explicit DeviceServiceImpl(DeviceRegistry& registry) : registry_(registry) {}
+  // `bus` null: WatchEvents answers UNIMPLEMENTED.
+  DeviceServiceImpl(DeviceRegistry& registry, EventBus* bus) : registry_(registry), bus_(bus) {}
 
   grpc::Status ListDevices(grpc::ServerContext*, const vmbus::control::v1::ListDevicesRequest* request,
                            vmbus::control::v1::ListDevicesResponse* response) override;
@@ -35,9 +37,14 @@ class DeviceServiceImpl final : public vmbus::control::v1::DeviceService::Servic
                             vmbus::control::v1::ListChannelsResponse* response) override;
   grpc::Status GetChannel(grpc::ServerContext*, const vmbus::control::v1::GetChannelRequest* request,
                           vmbus::control::v1::Channel* response) override;
+  // Blocks a gRPC thread per stream: a stream is a person or a tool
+  // watching, a handful at a time.
+  grpc::Status WatchEvents(grpc::ServerContext* context, const vmbus::control::v1::WatchEventsRequest* request,
+                           grpc::ServerWriter<vmbus::control::v1::Event>* writer) override;
 
  private:
   DeviceRegistry& registry_;
+  EventBus* bus_;
 };
 
 class LeaseServiceImpl final : public vmbus::control::v1::LeaseService::Service {

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "daemon_log.h"
+#include "proto_convert.h"
 #include "vmbus/backing/device_backing.h"
 #include "vmbus/device/device_class.h"
 #include "vmbus/device/discovery.h"
@@ -17,8 +18,37 @@ DeviceRegistry::DeviceRegistry(vmbus::SysfsRoot root, std::filesystem::path leas
 
 DeviceRegistry::~DeviceRegistry() { release_all(); }
 
+void DeviceRegistry::publish_to(EventBus* bus) {
+  bus_ = bus;
+  if (leases_ && bus_) {
+    leases_->observe([bus](const LeaseRecord& l) {
+      vmbus::control::v1::Event e;
+      if (l.active) {
+        e.set_type(vmbus::control::v1::EVENT_TYPE_LEASE_STARTED);
+        to_proto(l, *e.mutable_lease_started()->mutable_lease());
+      } else {
+        e.set_type(vmbus::control::v1::EVENT_TYPE_LEASE_ENDED);
+        to_proto(l, *e.mutable_lease_ended()->mutable_lease());
+      }
+      bus->publish(std::move(e));
+    });
+  }
+}
+
 void DeviceRegistry::start() {
   if (leases_) leases_->start();
+}
+
+std::optional<LeaseRecord> DeviceRegistry::forget_rescinded(const vmbus::Guid& instance) {
+  std::lock_guard lock(mutex_);
+  const auto it = claims_.find(instance);
+  if (it == claims_.end()) return std::nullopt;
+  std::optional<LeaseRecord> lease;
+  if (leases_) lease = leases_->remove_device(instance, LeaseEnd::device_rescinded);
+  it->second.claim.keep();  // the device is gone: there is nothing to unbind
+  claims_.erase(it);
+  log_info("claim of " + instance.str() + " dropped: the host rescinded the device");
+  return lease;
 }
 
 vmbus::Guid DeviceRegistry::parse_instance(std::string_view device_id) {
@@ -131,7 +161,14 @@ DeviceView DeviceRegistry::claim(std::string_view selector) {
   log_info("claimed " + info.class_name + " device " + instance.str() + " (" + info.uio_name + ", was " +
            (claim.record().previous_driver.empty() ? std::string("unbound") : claim.record().previous_driver) + ")");
   claims_.emplace(instance, Claimed{std::move(claim), SystemClock::now()});
-  return view_locked(info);
+  DeviceView view = view_locked(info);
+  if (bus_) {
+    vmbus::control::v1::Event e;
+    e.set_type(vmbus::control::v1::EVENT_TYPE_DEVICE_CLAIMED);
+    to_proto(view, *e.mutable_device_claimed()->mutable_device());
+    bus_->publish(std::move(e));
+  }
+  return view;
 }
 
 DeviceView DeviceRegistry::release(std::string_view device_id, std::optional<LeaseRecord>* ended) {
@@ -166,7 +203,15 @@ DeviceView DeviceRegistry::release(std::string_view device_id, std::optional<Lea
   if (!std::filesystem::exists(root_.device_dir(instance))) {
     throw ControlError(ControlCode::not_found, "device " + instance.str() + " was rescinded; its claim is gone");
   }
-  return get(device_id);
+  DeviceView view = get(device_id);
+  if (bus_) {
+    vmbus::control::v1::Event e;
+    e.set_type(vmbus::control::v1::EVENT_TYPE_DEVICE_RELEASED);
+    e.mutable_device_released()->set_device_id(instance.str());
+    e.mutable_device_released()->set_driver(view.info.driver);
+    bus_->publish(std::move(e));
+  }
+  return view;
 }
 
 void DeviceRegistry::release_all() noexcept {

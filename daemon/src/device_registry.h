@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "control_error.h"
+#include "event_bus.h"
 #include "lease_server.h"
 #include "vmbus/device/claim.h"
 #include "vmbus/device/device_info.h"
@@ -84,6 +85,14 @@ class DeviceRegistry {
   DeviceView release(std::string_view device_id, std::optional<LeaseRecord>* ended = nullptr);
   // Releases every claim; failures are logged, not thrown (shutdown).
   void release_all() noexcept;
+  // The host rescinded `instance`: if vmbusd had claimed it, the claim is
+  // dropped (nothing is left to give back) and its lease ended. Returns the
+  // lease that was active, if any.
+  std::optional<LeaseRecord> forget_rescinded(const vmbus::Guid& instance);
+
+  // Where claims, releases and leases are published (WatchEvents); set
+  // before start().
+  void publish_to(EventBus* bus);
 
  private:
   struct Claimed {
@@ -97,6 +106,7 @@ class DeviceRegistry {
   vmbus::SysfsRoot root_;
   vmbus::ClaimOptions options_;
   std::unique_ptr<LeaseServer> leases_;  // null without a lease root
+  EventBus* bus_ = nullptr;
   mutable std::mutex mutex_;
   std::map<vmbus::Guid, Claimed> claims_;
 };

@@ -192,13 +192,13 @@ void LeaseServer::add_device(const vmbus::DeviceInfo& device) {
   wake();
 }
 
-std::optional<LeaseRecord> LeaseServer::remove_device(const vmbus::Guid& device) {
+std::optional<LeaseRecord> LeaseServer::remove_device(const vmbus::Guid& device, LeaseEnd why) {
   std::optional<LeaseRecord> ended;
   std::lock_guard lock(mutex_);
   for (auto& lease : leases_) {
     if (lease->done || lease->record.device != device) continue;
     const bool was_lease = lease->started;
-    end(*lease, LeaseEnd::released, "the device was released", true);
+    end(*lease, why, why == LeaseEnd::released ? "the device was released" : "", true);
     if (was_lease) ended = lease->record;
   }
   if (auto it = listeners_.find(device); it != listeners_.end()) {
@@ -268,6 +268,7 @@ void LeaseServer::end(Lease& lease, LeaseEnd why, const std::string& message, bo
   log_info("lease " + lease.record.id + " of " + lease.record.device.str() + " (pid " +
            std::to_string(lease.record.pid) + ") ended: " + lease_end_name(why) +
            (message.empty() ? "" : " (" + message + ")"));
+  if (observer_) observer_(lease.record);
 }
 
 void LeaseServer::accept_on(Listener& l) {
@@ -359,6 +360,7 @@ bool LeaseServer::start_lease(Lease& lease) {
   lease.record.started = Clock::now();
   log_info("lease " + lease.record.id + " of " + lease.device.instance.str() + " to pid " +
            std::to_string(lease.record.pid) + " (" + lease.record.comm + ")");
+  if (observer_) observer_(lease.record);
   return true;
 }
 

@@ -42,6 +42,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -93,9 +94,14 @@ class LeaseServer {
   // Starts listening for leases of a device just claimed (bound to
   // uio_hv_generic, so `device.uio_name` is set). Throws ControlError.
   void add_device(const vmbus::DeviceInfo& device);
-  // Ends the device's lease (released) and stops listening. Returns the
-  // lease it ended, if any.
-  std::optional<LeaseRecord> remove_device(const vmbus::Guid& device);
+  // Ends the device's lease (`why`, the holder sees a rescind) and stops
+  // listening. Returns the lease it ended, if any.
+  std::optional<LeaseRecord> remove_device(const vmbus::Guid& device, LeaseEnd why = LeaseEnd::released);
+
+  // Called (with the lease server's lock held: do not call back into it)
+  // when a lease starts and when it ends.
+  using LeaseObserver = std::function<void(const LeaseRecord&)>;
+  void observe(LeaseObserver observer) { observer_ = std::move(observer); }
   // Ends one lease (revoked), the device stays leasable. nullopt: no such
   // active lease.
   std::optional<LeaseRecord> revoke(const std::string& lease_id, const std::string& reason);
@@ -134,6 +140,7 @@ class LeaseServer {
   std::vector<std::unique_ptr<Lease>> leases_;  // connections, active or in handshake
   std::deque<LeaseRecord> ended_;
   std::uint64_t next_id_ = 1;
+  LeaseObserver observer_;  // set before start()
 };
 
 const char* lease_end_name(LeaseEnd e) noexcept;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "bus_watcher.h"
 #include "control_server.h"
 #include "daemon_config.h"
 #include "daemon_log.h"
@@ -26,10 +27,14 @@ int main(int argc, char** argv) {
   try {
     const vmbus::SysfsRoot root = config.dev_dir.empty() ? vmbus::SysfsRoot(config.sysfs_root)
                                                          : vmbus::SysfsRoot(config.sysfs_root, config.dev_dir);
+    vmbusd::EventBus bus;
     vmbusd::DeviceRegistry registry(root, config.run_dir / "root");
-    vmbusd::ControlServer server(config, registry);
+    registry.publish_to(&bus);
+    vmbusd::ControlServer server(config, registry, &bus);
     server.start();  // takes the run directory's lock first
     registry.start();
+    vmbusd::BusWatcher watcher(registry, bus);
+    watcher.start();
     for (const std::string& selector : config.claim) {
       try {
         (void)registry.claim(selector);
@@ -41,6 +46,7 @@ int main(int argc, char** argv) {
     int signal = 0;
     sigwait(&stop_signals, &signal);
     vmbusd::log_info(std::string("stopping (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+    watcher.stop();
     server.stop();
     registry.release_all();
     vmbusd::log_info("stopped");

@@ -24,12 +24,6 @@ namespace {
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-// Opens the device as any SDK driver would, given vmbusd's lease root.
-std::unique_ptr<vmbus::Device> open_leased(const pb::Device& claimed) {
-  const vmbus::SysfsRoot root{claimed.lease_root()};
-  return vmbus::Device::open(vmbus::describe_device(root, vmbus::Guid::parse(claimed.device_id()).value()));
-}
-
 // One inband packet to hvsim's echo device and its echo back.
 ::testing::AssertionResult echo_once(vmbus::Device& device, std::uint64_t id) {
   vmbus::Channel& ch = device.channel(0);

@@ -33,6 +33,8 @@ set -e
 [ $rc = 1 ] && grep -q 'PERMISSION_DENIED' <<<"$out" || fail "claim on the reader socket: rc $rc: $out"
 [ "$(driver)" = hv_netvsc ] || fail "a refused claim changed the driver to $(driver)"
 
+ctl watch >"$run/watch.log" 2>&1 & watch_pid=$!
+sleep 0.3  # the stream is open before the claim
 out=$(ctl claim network) || fail "claim: $out"
 grep -q "claimed $nic (network, uio" <<<"$out" || fail "claim printed: $out"
 [ "$(driver)" = uio_hv_generic ] || fail "after claim hvsim shows driver $(driver)"
@@ -41,6 +43,10 @@ ctl channels "$nic" | grep -Eq '^ +16 +0 +3 +0  not live' || fail "channels: $(c
 out=$(ctl release "$nic") || fail "release: $out"
 grep -q 'driver now: hv_netvsc' <<<"$out" || fail "release printed: $out"
 [ "$(driver)" = hv_netvsc ] || fail "after release hvsim shows driver $(driver)"
+for _ in $(seq 100); do grep -q "released   $nic to hv_netvsc" "$run/watch.log" && break; sleep 0.05; done
+kill "$watch_pid"; wait "$watch_pid" 2>/dev/null || true
+grep -Eq "^[0-9:]{8} +[0-9]+ claimed    $nic uio" "$run/watch.log" || fail "watch did not show the claim: $(cat "$run/watch.log")"
+grep -q "released   $nic to hv_netvsc" "$run/watch.log" || fail "watch did not show the release: $(cat "$run/watch.log")"
 
 # A lease: the unchanged echo example, pointed at vmbusd's lease root.
 echo_id=$(ctl devices --class echo --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["devices"][0]["device_id"])')

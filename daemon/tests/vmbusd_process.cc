@@ -1,6 +1,8 @@
 // The real vmbusd as a test's child process (vmbusd_process.h).
 #include "vmbusd_process.h"
 
+#include "vmbus/device/discovery.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -20,6 +22,11 @@ namespace {
 int decode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
 
 }  // namespace
+
+std::unique_ptr<vmbus::Device> open_leased(const pb::Device& claimed) {
+  const vmbus::SysfsRoot root{claimed.lease_root()};
+  return vmbus::Device::open(vmbus::describe_device(root, vmbus::Guid::parse(claimed.device_id()).value()));
+}
 
 std::unique_ptr<grpc::ClientContext> context() {
   auto ctx = std::make_unique<grpc::ClientContext>();

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "hvsim_process.h"
+#include "vmbus/device/device.h"
 #include "vmbus/control/v1/control.grpc.pb.h"
 
 namespace vmbusd_test {
@@ -66,5 +67,9 @@ class VmbusdProcess {
 
 // A ClientContext with a 10 s deadline: a hung daemon fails the test, not CI.
 std::unique_ptr<grpc::ClientContext> context();
+
+// Opens a device vmbusd claimed as any SDK driver would, given vmbusd's
+// lease root (claimed.lease_root()): the lease starts. Throws DeviceError.
+std::unique_ptr<vmbus::Device> open_leased(const pb::Device& claimed);
 
 }  // namespace vmbusd_test
