@@ -8,7 +8,9 @@
 //   vmbusctl health [SERVICE]             (grpc.health.v1)
 // Where vmbusd is: --run-dir DIR (its reader.sock and admin.sock; default
 // /run/vmbusd), or --socket PATH for one socket. Reads go to the reader
-// socket, changes to the admin socket.
+// socket, changes to the admin socket. Over TCP: --target HOST:PORT with TLS
+// (--tls-ca to verify vmbusd, --tls-cert/--tls-key to be known as an
+// admin), or --insecure for a plaintext port.
 // Exit status: 0 done, 1 vmbusd answered with an error (printed with its
 // gRPC status code), 2 a bad command line.
 #include <grpcpp/create_channel.h>
@@ -17,6 +19,8 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -35,6 +39,9 @@ struct Options {
   std::vector<std::string> args;
   std::string run_dir = "/run/vmbusd";
   std::string socket;  // overrides run_dir
+  std::string target;  // host:port: TCP instead
+  std::string tls_ca, tls_cert, tls_key;
+  bool insecure = false;
   std::vector<std::string> classes;
   bool json = false;
   bool all = false;
@@ -80,6 +87,11 @@ int main(int argc, char** argv) {
   desc.add_options()("help,h", "print this help");
   desc.add_options()("run-dir", po::value(&o.run_dir)->value_name("DIR"), "vmbusd's run directory (/run/vmbusd)");
   desc.add_options()("socket", po::value(&o.socket)->value_name("PATH"), "one vmbusd socket to use for everything");
+  desc.add_options()("target", po::value(&o.target)->value_name("HOST:PORT"), "vmbusd over TCP (TLS unless --insecure)");
+  desc.add_options()("tls-ca", po::value(&o.tls_ca)->value_name("FILE"), "TCP: the CA that signed vmbusd's certificate");
+  desc.add_options()("tls-cert", po::value(&o.tls_cert)->value_name("FILE"), "TCP: this client's certificate (admin)");
+  desc.add_options()("tls-key", po::value(&o.tls_key)->value_name("FILE"), "TCP: its private key");
+  desc.add_options()("insecure", "TCP: plaintext (vmbusd --insecure-tcp)");
   desc.add_options()("class", po::value(&o.classes)->value_name("NAME"), "devices: only this class (repeatable)");
   desc.add_options()("json", "print JSON (protobuf's mapping of the reply)");
   desc.add_options()("all", "leases: also the ones that ended recently");
@@ -102,6 +114,7 @@ int main(int argc, char** argv) {
     o.json = vm.count("json") != 0;
     o.all = vm.count("all") != 0;
     o.initial = vm.count("initial") != 0;
+    o.insecure = vm.count("insecure") != 0;
   } catch (const po::error& e) {
     return usage(e.what());
   }
@@ -109,9 +122,37 @@ int main(int argc, char** argv) {
   if (o.timeout_s <= 0) return usage("--timeout must be a positive number of seconds");
 
   const bool changes = o.command == "claim" || o.command == "release" || o.command == "revoke";
-  const std::string socket = !o.socket.empty() ? o.socket : o.run_dir + (changes ? "/admin.sock" : "/reader.sock");
-  const std::string target = "unix:" + socket;
-  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  std::string socket, target;
+  if (!o.target.empty()) {
+    socket = target = o.target;
+    if (!o.insecure) {
+      auto read = [](const std::string& f) {
+        std::ifstream in(f);
+        std::stringstream s;
+        s << in.rdbuf();
+        if (!in) throw std::invalid_argument("cannot read " + f);
+        return s.str();
+      };
+      grpc::SslCredentialsOptions tls;
+      try {
+        if (!o.tls_ca.empty()) tls.pem_root_certs = read(o.tls_ca);
+        if (!o.tls_cert.empty() || !o.tls_key.empty()) {
+          if (o.tls_cert.empty() || o.tls_key.empty()) throw std::invalid_argument("--tls-cert and --tls-key go together");
+          tls.pem_cert_chain = read(o.tls_cert);
+          tls.pem_private_key = read(o.tls_key);
+        }
+      } catch (const std::invalid_argument& e) {
+        return usage(e.what());
+      }
+      credentials = grpc::SslCredentials(tls);
+    }
+  } else {
+    if (o.insecure || !o.tls_ca.empty() || !o.tls_cert.empty()) return usage("--insecure and --tls-* go with --target");
+    socket = !o.socket.empty() ? o.socket : o.run_dir + (changes ? "/admin.sock" : "/reader.sock");
+    target = "unix:" + socket;
+  }
+  auto channel = grpc::CreateChannel(target, credentials);
   auto devices = pb::DeviceService::NewStub(channel);
   auto leases = pb::LeaseService::NewStub(channel);
   grpc::ClientContext ctx;

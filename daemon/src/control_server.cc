@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -93,6 +96,50 @@ ControlServer::Endpoint ControlServer::serve(const std::filesystem::path& socket
   return e;
 }
 
+ControlServer::Endpoint ControlServer::serve_tcp() {
+  const TcpConfig& tcp = config_.tcp;
+  Endpoint e;
+  e.devices = std::make_unique<DeviceServiceImpl>(registry_, bus_);
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (tcp.insecure) {
+    e.leases = std::make_unique<LeaseServiceImpl>(registry_, Role::reader);
+    credentials = grpc::InsecureServerCredentials();
+    log_warn("serving PLAINTEXT TCP on " + tcp.listen +
+             " (--insecure-tcp): anyone who can reach it reads the bus unencrypted; changes are refused there");
+  } else {
+    auto read = [](const std::filesystem::path& f) {
+      std::ifstream in(f);
+      std::stringstream s;
+      s << in.rdbuf();
+      if (!in) throw std::runtime_error("cannot read " + f.string());
+      return s.str();
+    };
+    grpc::SslServerCredentialsOptions options(
+        tcp.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);  // readers may come without one
+    options.pem_key_cert_pairs.push_back({read(tcp.key), read(tcp.cert)});
+    if (!tcp.client_ca.empty()) options.pem_root_certs = read(tcp.client_ca);
+    credentials = grpc::SslServerCredentials(options);
+    e.leases = std::make_unique<LeaseServiceImpl>(
+        registry_, Role::certificate, std::set<std::string>(tcp.admin_clients.begin(), tcp.admin_clients.end()));
+  }
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(tcp.listen, credentials, &port);
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.RegisterService(e.devices.get());
+  builder.RegisterService(e.leases.get());
+  e.server = builder.BuildAndStart();
+  if (!e.server || port == 0) throw std::runtime_error("cannot serve gRPC on TCP " + tcp.listen + " (in use?)");
+  if (auto* health = e.server->GetHealthCheckService()) {
+    health->SetServingStatus(true);
+    for (const char* name : kServiceNames) health->SetServingStatus(name, true);
+  }
+  log_info("serving TCP " + tcp.listen + (tcp.insecure ? " (plaintext)" : " with TLS") +
+           (tcp.admin_clients.empty() ? "" : ", admin clients by certificate"));
+  return e;
+}
+
 void ControlServer::start() {
   take_lock();
   // Process-wide switches, before the first ServerBuilder.
@@ -104,11 +151,12 @@ void ControlServer::start() {
   }
   reader_ = serve(reader_socket(), Role::reader, config_.reader_socket_mode, "");
   admin_ = serve(admin_socket(), Role::admin, config_.admin_socket_mode, config_.admin_group);
+  if (!config_.tcp.listen.empty()) tcp_ = serve_tcp();
 }
 
 void ControlServer::stop() noexcept {
   if (bus_ != nullptr) bus_->close();  // ends the WatchEvents streams (UNAVAILABLE)
-  for (Endpoint* e : {&reader_, &admin_}) {
+  for (Endpoint* e : {&reader_, &admin_, &tcp_}) {
     if (!e->server) continue;
     if (auto* health = e->server->GetHealthCheckService()) health->Shutdown();
     e->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

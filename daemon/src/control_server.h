@@ -16,6 +16,12 @@
 // flock on <run_dir>/vmbusd.lock and fails, naming the pid in it, if
 // another process holds it.
 //
+// TCP (config.tcp) is a third server when configured: with TLS, a client
+// whose certificate the client CA verified and whose common name is an
+// admin name may change things, anyone else reads; plaintext only when
+// forced, reader-only, with a warning in the log. gRPC's SO_REUSEPORT is
+// turned off, so a port another process holds is an error, not shared.
+//
 // Usage:
 //   ControlServer server(config, registry);
 //   server.start();        // throws std::runtime_error naming what failed
@@ -53,6 +59,7 @@ class ControlServer {
     std::unique_ptr<grpc::Server> server;
   };
   Endpoint serve(const std::filesystem::path& socket, Role role, mode_t mode, const std::string& group);
+  Endpoint serve_tcp();
   void take_lock();
 
   DaemonConfig config_;
@@ -61,6 +68,7 @@ class ControlServer {
   int lock_fd_ = -1;
   Endpoint reader_;
   Endpoint admin_;
+  Endpoint tcp_;  // only with config.tcp.listen
 };
 
 }  // namespace vmbusd

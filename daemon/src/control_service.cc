@@ -70,7 +70,14 @@ std::string device_of(const pb::Event& e) {
 
 }  // namespace
 
-const char* role_name(Role r) noexcept { return r == Role::admin ? "admin" : "reader"; }
+const char* role_name(Role r) noexcept {
+  switch (r) {
+    case Role::reader: return "reader";
+    case Role::admin: return "admin";
+    case Role::certificate: return "TCP (role by client certificate)";
+  }
+  return "?";
+}
 
 grpc::Status DeviceServiceImpl::ListDevices(grpc::ServerContext*, const pb::ListDevicesRequest* request,
                                             pb::ListDevicesResponse* response) {
@@ -193,15 +200,28 @@ grpc::Status DeviceServiceImpl::WatchEvents(grpc::ServerContext* context, const 
   return grpc::Status::OK;
 }
 
-grpc::Status LeaseServiceImpl::require_admin(const char* call) const {
+grpc::Status LeaseServiceImpl::require_admin(grpc::ServerContext* context, const char* call) const {
   if (role_ == Role::admin) return grpc::Status::OK;
+  if (role_ == Role::certificate) {
+    // The TLS handshake verified the chain against the client CA; the name
+    // decides the role.
+    const auto auth = context->auth_context();
+    if (auth && auth->IsPeerAuthenticated()) {
+      for (const auto& cn : auth->FindPropertyValues("x509_common_name")) {
+        if (admin_names_.contains(std::string(cn.data(), cn.size()))) return grpc::Status::OK;
+      }
+    }
+    return {grpc::StatusCode::PERMISSION_DENIED,
+            std::string(call) + " changes the bus: over TCP it needs a client certificate whose name vmbusd lists "
+                                "as an admin (--tcp-admin-client)"};
+  }
   return {grpc::StatusCode::PERMISSION_DENIED,
           std::string(call) + " changes the bus: call it on vmbusd's admin socket, not the reader socket"};
 }
 
-grpc::Status LeaseServiceImpl::ClaimDevice(grpc::ServerContext*, const pb::ClaimDeviceRequest* request,
+grpc::Status LeaseServiceImpl::ClaimDevice(grpc::ServerContext* context, const pb::ClaimDeviceRequest* request,
                                            pb::Device* response) {
-  if (auto s = require_admin("ClaimDevice"); !s.ok()) return s;
+  if (auto s = require_admin(context, "ClaimDevice"); !s.ok()) return s;
   return guarded([&] {
     if (request->device().empty()) {
       throw ControlError(ControlCode::invalid_argument, "ClaimDevice needs a device: an instance GUID or a class");
@@ -210,9 +230,9 @@ grpc::Status LeaseServiceImpl::ClaimDevice(grpc::ServerContext*, const pb::Claim
   });
 }
 
-grpc::Status LeaseServiceImpl::ReleaseDevice(grpc::ServerContext*, const pb::ReleaseDeviceRequest* request,
+grpc::Status LeaseServiceImpl::ReleaseDevice(grpc::ServerContext* context, const pb::ReleaseDeviceRequest* request,
                                              pb::ReleaseDeviceResponse* response) {
-  if (auto s = require_admin("ReleaseDevice"); !s.ok()) return s;
+  if (auto s = require_admin(context, "ReleaseDevice"); !s.ok()) return s;
   return guarded([&] {
     std::optional<LeaseRecord> ended;
     to_proto(registry_.release(request->device_id(), &ended), *response->mutable_device());
@@ -232,9 +252,9 @@ grpc::Status LeaseServiceImpl::ListLeases(grpc::ServerContext*, const pb::ListLe
   });
 }
 
-grpc::Status LeaseServiceImpl::RevokeLease(grpc::ServerContext*, const pb::RevokeLeaseRequest* request,
+grpc::Status LeaseServiceImpl::RevokeLease(grpc::ServerContext* context, const pb::RevokeLeaseRequest* request,
                                            pb::Lease* response) {
-  if (auto s = require_admin("RevokeLease"); !s.ok()) return s;
+  if (auto s = require_admin(context, "RevokeLease"); !s.ok()) return s;
   return guarded([&] {
     std::optional<LeaseRecord> ended;
     if (registry_.leases() != nullptr) ended = registry_.leases()->revoke(request->lease_id(), request->reason());

@@ -15,13 +15,18 @@
 //   builder.RegisterService(&devices); builder.RegisterService(&leases);
 #pragma once
 
+#include <set>
+#include <string>
+
 #include "device_registry.h"
 #include "event_bus.h"
 #include "vmbus/control/v1/control.grpc.pb.h"
 
 namespace vmbusd {
 
-enum class Role { reader, admin };
+// reader and admin: the UNIX sockets. certificate: a TCP client, admin if
+// its verified certificate's common name is one of the admin names.
+enum class Role { reader, admin, certificate };
 const char* role_name(Role r) noexcept;
 
 class DeviceServiceImpl final : public vmbus::control::v1::DeviceService::Service {
@@ -49,7 +54,8 @@ class DeviceServiceImpl final : public vmbus::control::v1::DeviceService::Servic
 
 class LeaseServiceImpl final : public vmbus::control::v1::LeaseService::Service {
  public:
-  LeaseServiceImpl(DeviceRegistry& registry, Role role) : registry_(registry), role_(role) {}
+  LeaseServiceImpl(DeviceRegistry& registry, Role role, std::set<std::string> admin_names = {})
+      : registry_(registry), role_(role), admin_names_(std::move(admin_names)) {}
 
   grpc::Status ClaimDevice(grpc::ServerContext*, const vmbus::control::v1::ClaimDeviceRequest* request,
                            vmbus::control::v1::Device* response) override;
@@ -62,10 +68,11 @@ class LeaseServiceImpl final : public vmbus::control::v1::LeaseService::Service 
 
  private:
   // PERMISSION_DENIED on the reader socket, naming the call and the socket to use.
-  grpc::Status require_admin(const char* call) const;
+  grpc::Status require_admin(grpc::ServerContext* context, const char* call) const;
 
   DeviceRegistry& registry_;
   Role role_;
+  std::set<std::string> admin_names_;
 };
 
 }  // namespace vmbusd

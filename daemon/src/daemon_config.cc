@@ -32,8 +32,8 @@ void load_config_file(const std::filesystem::path& file, DaemonConfig& config) {
   }
   if (!j.is_object()) throw ConfigError("config " + file.string() + ": must be a JSON object");
   const std::string where = "config " + file.string() + ": ";
-  const std::set<std::string> known = {"sysfs_root",        "dev_dir",           "run_dir",    "claim",
-                                       "reader_socket_mode", "admin_socket_mode", "admin_group"};
+  const std::set<std::string> known = {"sysfs_root",        "dev_dir",           "run_dir",     "claim",
+                                       "reader_socket_mode", "admin_socket_mode", "admin_group", "tcp"};
   for (const auto& [key, value] : j.items()) {
     if (!known.contains(key)) throw ConfigError(where + "unknown key \"" + key + "\"");
   }
@@ -48,6 +48,34 @@ void load_config_file(const std::filesystem::path& file, DaemonConfig& config) {
   if (auto v = text("reader_socket_mode")) config.reader_socket_mode = parse_mode(*v, where + "reader_socket_mode");
   if (auto v = text("admin_socket_mode")) config.admin_socket_mode = parse_mode(*v, where + "admin_socket_mode");
   if (auto v = text("admin_group")) config.admin_group = *v;
+  if (j.contains("tcp")) {
+    const json& t = j["tcp"];
+    if (!t.is_object()) throw ConfigError(where + "\"tcp\" must be an object");
+    const std::set<std::string> tcp_keys = {"listen", "cert", "key", "client_ca", "admin_clients", "insecure"};
+    for (const auto& [key, value] : t.items()) {
+      if (!tcp_keys.contains(key)) throw ConfigError(where + "unknown key \"tcp." + key + "\"");
+    }
+    auto tcp_text = [&](const char* key) -> std::string {
+      if (!t.contains(key)) return {};
+      if (!t[key].is_string()) throw ConfigError(where + "\"tcp." + key + "\" must be a string");
+      return t[key].get<std::string>();
+    };
+    config.tcp.listen = tcp_text("listen");
+    config.tcp.cert = tcp_text("cert");
+    config.tcp.key = tcp_text("key");
+    config.tcp.client_ca = tcp_text("client_ca");
+    if (t.contains("insecure")) {
+      if (!t["insecure"].is_boolean()) throw ConfigError(where + "\"tcp.insecure\" must be true or false");
+      config.tcp.insecure = t["insecure"].get<bool>();
+    }
+    if (t.contains("admin_clients")) {
+      if (!t["admin_clients"].is_array()) throw ConfigError(where + "\"tcp.admin_clients\" must be an array of names");
+      for (const auto& n : t["admin_clients"]) {
+        if (!n.is_string()) throw ConfigError(where + "\"tcp.admin_clients\" entries are certificate common names");
+        config.tcp.admin_clients.push_back(n.get<std::string>());
+      }
+    }
+  }
   if (j.contains("claim")) {
     if (!j["claim"].is_array()) throw ConfigError(where + "\"claim\" must be an array of device selectors");
     config.claim.clear();
@@ -60,9 +88,40 @@ void load_config_file(const std::filesystem::path& file, DaemonConfig& config) {
   }
 }
 
+void check_tcp(const TcpConfig& tcp) {
+  auto readable = [](const std::filesystem::path& f, const char* what) {
+    if (!std::ifstream(f)) throw ConfigError(std::string(what) + " " + f.string() + " cannot be read");
+  };
+  if (tcp.listen.empty()) {
+    if (!tcp.cert.empty() || !tcp.key.empty() || !tcp.client_ca.empty() || !tcp.admin_clients.empty() || tcp.insecure) {
+      throw ConfigError("TCP settings without --tcp-listen: say where to listen (host:port)");
+    }
+    return;
+  }
+  if (tcp.listen.find(':') == std::string::npos) {
+    throw ConfigError("--tcp-listen '" + tcp.listen + "' is not host:port (e.g. 0.0.0.0:50051)");
+  }
+  if (tcp.insecure) {
+    if (!tcp.cert.empty() || !tcp.key.empty() || !tcp.client_ca.empty() || !tcp.admin_clients.empty()) {
+      throw ConfigError("--insecure-tcp with TLS settings: choose plaintext or TLS, not both");
+    }
+    return;
+  }
+  if (tcp.cert.empty() || tcp.key.empty()) {
+    throw ConfigError("TCP is served with TLS: give --tls-cert and --tls-key (or force plaintext with --insecure-tcp)");
+  }
+  readable(tcp.cert, "--tls-cert");
+  readable(tcp.key, "--tls-key");
+  if (!tcp.client_ca.empty()) readable(tcp.client_ca, "--tls-client-ca");
+  if (!tcp.admin_clients.empty() && tcp.client_ca.empty()) {
+    throw ConfigError("--tcp-admin-client needs --tls-client-ca: admins are known by a verified client certificate");
+  }
+}
+
 std::optional<int> parse_daemon_options(int argc, char** argv, DaemonConfig& config) {
   std::string config_file, sysfs_root, dev_dir, run_dir, reader_mode, admin_mode, admin_group;
-  std::vector<std::string> claims;
+  std::string tcp_listen, tls_cert, tls_key, tls_client_ca;
+  std::vector<std::string> claims, tcp_admins;
   po::options_description desc(
       "vmbusd: claims VMBus devices for user space, leases them to driver processes, and serves the\n"
       "gRPC control API (vmbus.control.v1) on a reader and an admin UNIX socket in --run-dir.\n"
@@ -79,6 +138,14 @@ std::optional<int> parse_daemon_options(int argc, char** argv, DaemonConfig& con
   desc.add_options()("reader-socket-mode", po::value(&reader_mode)->value_name("MODE"), "reader socket mode (0666)");
   desc.add_options()("admin-socket-mode", po::value(&admin_mode)->value_name("MODE"), "admin socket mode (0660)");
   desc.add_options()("admin-group", po::value(&admin_group)->value_name("GROUP"), "admin socket group");
+  desc.add_options()("tcp-listen", po::value(&tcp_listen)->value_name("HOST:PORT"), "also serve TCP (TLS required)");
+  desc.add_options()("tls-cert", po::value(&tls_cert)->value_name("FILE"), "TCP: the server certificate (PEM)");
+  desc.add_options()("tls-key", po::value(&tls_key)->value_name("FILE"), "TCP: its private key (PEM)");
+  desc.add_options()("tls-client-ca", po::value(&tls_client_ca)->value_name("FILE"),
+                     "TCP: verify client certificates against this CA (PEM)");
+  desc.add_options()("tcp-admin-client", po::value(&tcp_admins)->value_name("CN")->composing(),
+                     "TCP: a client certificate common name with the admin role (repeatable)");
+  desc.add_options()("insecure-tcp", "TCP without TLS, reader role only (a warning is logged)");
 
   try {
     po::variables_map vm;
@@ -96,6 +163,15 @@ std::optional<int> parse_daemon_options(int argc, char** argv, DaemonConfig& con
     if (vm.count("reader-socket-mode")) config.reader_socket_mode = parse_mode(reader_mode, "--reader-socket-mode");
     if (vm.count("admin-socket-mode")) config.admin_socket_mode = parse_mode(admin_mode, "--admin-socket-mode");
     if (vm.count("admin-group")) config.admin_group = admin_group;
+    if (vm.count("tcp-listen")) config.tcp.listen = tcp_listen;
+    if (vm.count("tls-cert")) config.tcp.cert = tls_cert;
+    if (vm.count("tls-key")) config.tcp.key = tls_key;
+    if (vm.count("tls-client-ca")) config.tcp.client_ca = tls_client_ca;
+    if (vm.count("tcp-admin-client")) {
+      config.tcp.admin_clients.insert(config.tcp.admin_clients.end(), tcp_admins.begin(), tcp_admins.end());
+    }
+    if (vm.count("insecure-tcp")) config.tcp.insecure = true;
+    check_tcp(config.tcp);
     if (config.run_dir.empty()) throw ConfigError("--run-dir must not be empty");
     if (config.sysfs_root.empty()) throw ConfigError("--sysfs-root must not be empty");
   } catch (const po::error& e) {

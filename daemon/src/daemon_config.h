@@ -12,7 +12,14 @@
 //     "claim": ["network", "242ff919-07db-4180-9c2e-b86cb68c8c55"],
 //     "reader_socket_mode": "0666",         // who may read (file permissions)
 //     "admin_socket_mode": "0660",          // who may change
-//     "admin_group": "vmbus-admin"          // the admin socket's group (optional)
+//     "admin_group": "vmbus-admin",         // the admin socket's group (optional)
+//     "tcp": {                              // optional: also serve TCP, with TLS
+//       "listen": "0.0.0.0:50051",
+//       "cert": "/etc/vmbusd/server.pem", "key": "/etc/vmbusd/server.key",
+//       "client_ca": "/etc/vmbusd/clients-ca.pem",   // verify client certificates
+//       "admin_clients": ["ops-laptop"],              // their CNs get the admin role
+//       "insecure": false                             // plaintext: only when forced
+//     }
 //   }
 // "claim" names devices by instance GUID, or by class (a name such as
 // "network" or a class GUID) that exactly one device has.
@@ -31,6 +38,17 @@
 
 namespace vmbusd {
 
+// TCP is off unless `listen` is set. With TLS (cert and key), a client whose
+// certificate the client CA verifies and whose common name is in
+// admin_clients has the admin role; every other client the reader role.
+// Plaintext TCP (insecure) is reader-only and logged as a warning.
+struct TcpConfig {
+  std::string listen;  // host:port
+  std::filesystem::path cert, key, client_ca;
+  std::vector<std::string> admin_clients;
+  bool insecure = false;
+};
+
 struct DaemonConfig {
   std::filesystem::path sysfs_root = "/sys";
   std::filesystem::path dev_dir;  // empty: <sysfs_root>/../dev
@@ -39,7 +57,13 @@ struct DaemonConfig {
   mode_t reader_socket_mode = 0666;
   mode_t admin_socket_mode = 0660;
   std::string admin_group;  // empty: the daemon's own group
+  TcpConfig tcp;
 };
+
+// Throws ConfigError if the TCP settings do not make sense together
+// (listen without a certificate and not insecure, a key without a
+// certificate, admin clients without a client CA, unreadable files).
+void check_tcp(const TcpConfig& tcp);
 
 // Thrown for a bad file or value: the message names the key or flag and what
 // was wrong.
