@@ -1,20 +1,20 @@
 // File: bench/control/vmbusd_child.h
 //
-// vmbusd as a child process of a benchmark, serving an hvsim root: fork +
-// exec `vmbusd --sysfs-root R --run-dir D`, its output to a log file; ready
-// once the log says so (up to 10 s). The destructor sends SIGTERM, waits,
-// and removes the run directory. vmbusd gets SIGTERM too if the benchmark
-// dies without unwinding (PR_SET_PDEATHSIG).
+// vmbusd as a child process of a benchmark, serving an hvsim root
+// (`vmbusd --sysfs-root R --run-dir D`, tests/support/child_process.h),
+// ready once its log says so (up to 10 s). The destructor stops it and
+// removes the run directory.
 //
 // Usage:
 //   bench::VmbusdChild daemon(binary, sim.sysfs_root());   // throws with vmbusd's log
 //   auto channel = grpc::CreateChannel("unix:" + daemon.admin_socket().string(), ...);
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
+#include <optional>
 #include <string>
+
+#include "child_process.h"
 
 namespace bench {
 
@@ -27,13 +27,10 @@ class VmbusdChild {
 
   std::filesystem::path reader_socket() const { return run_dir_ / "reader.sock"; }
   std::filesystem::path admin_socket() const { return run_dir_ / "admin.sock"; }
-  pid_t pid() const noexcept { return pid_; }
-  std::string log() const;
 
  private:
   std::filesystem::path run_dir_;
-  std::filesystem::path log_;
-  pid_t pid_ = -1;
+  std::optional<vmbus_support::ChildProcess> child_;
 };
 
 }  // namespace bench

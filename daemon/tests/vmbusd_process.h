@@ -20,9 +20,11 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "child_process.h"
 #include "hvsim_process.h"
 #include "vmbus/device/device.h"
 #include "vmbus/control/v1/control.grpc.pb.h"
@@ -42,13 +44,13 @@ class VmbusdProcess {
   VmbusdProcess(const VmbusdProcess&) = delete;
   VmbusdProcess& operator=(const VmbusdProcess&) = delete;
 
-  bool running() const noexcept { return pid_ > 0; }
+  bool running() { return child_->running(); }
   // SIGTERM, then the exit status (128 + signal if killed; SIGKILL after 10 s).
-  int stop();
-  int exit_status() const noexcept { return exit_status_; }
-  std::string log() const;
+  int stop() { return child_->stop(); }
+  int exit_status() const noexcept { return child_->exit_status(); }
+  std::string log() const { return child_->log(); }
   const std::filesystem::path& run_dir() const noexcept { return run_dir_; }
-  pid_t pid() const noexcept { return pid_; }
+  pid_t pid() const noexcept { return child_->pid(); }
 
   std::shared_ptr<grpc::Channel> reader_channel() const;
   std::shared_ptr<grpc::Channel> admin_channel() const;
@@ -59,10 +61,8 @@ class VmbusdProcess {
 
  private:
   std::filesystem::path run_dir_;
-  std::filesystem::path log_;
   bool own_run_dir_ = false;
-  pid_t pid_ = -1;
-  int exit_status_ = -1;
+  std::optional<vmbus_support::ChildProcess> child_;
 };
 
 // A ClientContext with a 10 s deadline: a hung daemon fails the test, not CI.
