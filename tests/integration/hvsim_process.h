@@ -1,7 +1,7 @@
 // File: tests/integration/hvsim_process.h
 //
 // The real hvsim binary as a separate process for integration tests: the test
-// process is the guest. HvsimProcess fork+execs `hvsim --root <unique dir
+// process is the guest. HvsimProcess runs (tests/support/child_process.h) `hvsim --root <unique dir
 // under /dev/shm> [--config FILE] [--monitor-latency-us N]`, waits (up to 10 s) for
 // <root>/hvsim.ctl, runs `hvsim ctl --root R ... --json` and parses what it
 // prints, and on destruction sends SIGTERM, reaps the process and removes the
@@ -38,6 +38,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "child_process.h"
 #include "vmbus/device/sysfs.h"
 
 namespace vmbus_it {
@@ -72,37 +73,21 @@ class HvsimProcess {
       args.push_back("--monitor-latency-us");
       args.push_back(std::to_string(*options.monitor_latency_us));
     }
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      // hvsim goes with the test process, even if a crash skips ~HvsimProcess.
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      ::execv(HVSIM_BINARY, argv.data());
-      ::_exit(127);
-    }
+    // hvsim goes with the test process, even if a crash skips ~HvsimProcess.
+    child_.emplace(std::move(args), log_);
 
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!std::filesystem::exists(control_socket())) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
+      if (!child_->running()) {
         throw std::runtime_error("hvsim --root " + root_.string() + " exited before " +
-                                 control_socket().string() + " appeared (status " + std::to_string(status) +
-                                 "); its log:\n" + log());
+                                 control_socket().string() + " appeared (status " +
+                                 std::to_string(child_->exit_status()) + "); its log:\n" + log());
       }
       if (std::chrono::steady_clock::now() > deadline) {
+        const std::string text = log();  // stop() removes it
         stop();
         throw std::runtime_error("hvsim --root " + root_.string() + ": " + control_socket().string() +
-                                 " did not appear within 10 s; its log:\n" + log());
+                                 " did not appear within 10 s; its log:\n" + text);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -112,7 +97,6 @@ class HvsimProcess {
     stop();
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
-    std::filesystem::remove(log_, ec);
     if (!config_.empty()) std::filesystem::remove(config_, ec);
   }
 
@@ -123,7 +107,7 @@ class HvsimProcess {
   std::filesystem::path control_socket() const { return root_ / "hvsim.ctl"; }
   // The guest's view: <root>/sys, device nodes in <root>/dev.
   vmbus::SysfsRoot sysfs() const { return vmbus::SysfsRoot(root_ / "sys"); }
-  pid_t pid() const noexcept { return pid_; }
+  pid_t pid() const noexcept { return child_ ? child_->pid() : -1; }
 
   // What hvsim printed so far.
   std::string log() const {
@@ -177,27 +161,13 @@ class HvsimProcess {
     return q + "'";
   }
 
-  void stop() noexcept {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    // Give it time to clean its tree up; SIGKILL if it hangs.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    pid_ = -1;
-  }
+  // SIGTERM (hvsim cleans its tree up), SIGKILL if it hangs for 10 s; the log is removed.
+  void stop() noexcept { child_.reset(); }
 
   std::filesystem::path root_;
   std::filesystem::path log_;
   std::filesystem::path config_;  // the --config file, if any
-  pid_t pid_ = -1;
+  std::optional<vmbus_support::ChildProcess> child_;
 };
 
 }  // namespace vmbus_it
