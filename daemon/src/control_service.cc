@@ -152,6 +152,9 @@ grpc::Status DeviceServiceImpl::WatchEvents(grpc::ServerContext* context, const 
   // Live events start after this; the initial state is read after it, so
   // nothing that happens in between is missed (it may be seen twice).
   std::uint64_t cursor = bus_->last_sequence();
+  // The stream is live from here: its response headers say so, so a client
+  // that waits for them (WaitForInitialMetadata) misses nothing after.
+  writer->SendInitialMetadata();
   if (request->send_initial_state()) {
     try {
       const DeviceListing listing = registry_.list();

@@ -26,6 +26,8 @@ class EventStream {
   EventStream(const VmbusdProcess& daemon, pb::WatchEventsRequest request)
       : stub_(pb::DeviceService::NewStub(daemon.reader_channel())) {
     reader_ = stub_->WatchEvents(&context_, request);
+    // Live once the headers came: an event published after this is seen.
+    reader_->WaitForInitialMetadata();
     thread_ = std::thread([this] {
       pb::Event e;
       while (reader_->Read(&e)) {
