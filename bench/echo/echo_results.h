@@ -56,7 +56,7 @@ struct RunInfo {
   std::string hvsim_root;
   int hvsim_pid = 0;
   std::string device_instance;
-  std::string device_backing;  // "hvsim endpoint /dev/shm/.../dev/uio0"
+  std::string device_backing;  // "endpoint /dev/shm/.../dev/uio0"
   std::uint32_t relid = 0;
   std::optional<std::uint32_t> monitor_id;
   std::optional<double> monitor_latency_us;  // from channels/<relid>/latency

@@ -66,7 +66,7 @@ class VmbusEchoDevice {
   void abandon() noexcept;
 
   const vmbus::DeviceInfo& info() const noexcept { return claim_.device(); }
-  // "hvsim endpoint /dev/shm/.../dev/uio0", once it was opened.
+  // "endpoint /dev/shm/.../dev/uio0", once it was opened.
   const std::string& describe() const noexcept { return backing_; }
   std::uint32_t ring_bytes() const noexcept { return ring_bytes_; }  // per direction, header page included
   std::uint32_t ring_data_bytes() const noexcept { return ring_bytes_ - 4096; }

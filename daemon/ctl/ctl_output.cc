@@ -155,6 +155,17 @@ void print_channels(const google::protobuf::RepeatedPtrField<pb::Channel>& chann
                                        : "not live (no lease)";
     std::printf("%5u %10u %7s %4u  %s\n", c.relid(), c.subchannel_id(),
                 monitor_text(c.has_monitor_id(), c.monitor_id()).c_str(), c.target_cpu(), rings.c_str());
+    if (c.has_counters()) {
+      const pb::ChannelCounters& n = c.counters();
+      std::printf("%29s  counters: sent %llu pkts %llu B, received %llu pkts %llu B, signals %llu, interrupts %llu, "
+                  "ring full %llu, corrupt %llu\n",
+                  "", static_cast<unsigned long long>(n.packets_sent()), static_cast<unsigned long long>(n.bytes_sent()),
+                  static_cast<unsigned long long>(n.packets_received()),
+                  static_cast<unsigned long long>(n.bytes_received()), static_cast<unsigned long long>(n.signals_sent()),
+                  static_cast<unsigned long long>(n.interrupts_seen()),
+                  static_cast<unsigned long long>(n.ring_full_events()),
+                  static_cast<unsigned long long>(n.corrupt_packets()));
+    }
   }
 }
 

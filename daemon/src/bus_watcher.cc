@@ -80,6 +80,7 @@ void BusWatcher::check_rings(const DeviceView& device) noexcept {
     f->set_relid(relid);
     f->set_direction(dir);
     to_proto(ring, *f->mutable_ring());
+    if (auto counters = leases->channel_counters(device.info.instance, relid)) to_proto(*counters, *f->mutable_counters());
     bus_.publish(std::move(e));
   };
   for (const vmbus::ChannelInfo& c : device.info.channels) {

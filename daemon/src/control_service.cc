@@ -37,8 +37,8 @@ const vmbus::ChannelInfo& find_channel(const DeviceView& device, std::uint32_t r
                                                  std::to_string(relid) + " (its channels: " + relids + ")");
 }
 
-// The channel's rings, read now, if its device is leased (the rings are
-// live only while a driver holds the device).
+// The channel's rings and the holder's counters for it, read now, if its
+// device is leased (the rings are live only while a driver holds the device).
 void add_ring_state(DeviceRegistry& registry, const DeviceView& device, const vmbus::ChannelInfo& c, pb::Channel& out) {
   if (!device.lease || registry.leases() == nullptr) return;
   std::optional<ChannelRings> rings;
@@ -51,6 +51,9 @@ void add_ring_state(DeviceRegistry& registry, const DeviceView& device, const vm
   out.set_open(true);
   to_proto(rings->tx, *out.mutable_tx());
   to_proto(rings->rx, *out.mutable_rx());
+  if (auto counters = registry.leases()->channel_counters(device.info.instance, c.relid)) {
+    to_proto(*counters, *out.mutable_counters());
+  }
   to_proto(SystemClock::now(), *out.mutable_sampled_at());
 }
 

@@ -1,6 +1,8 @@
 // The devices vmbusd serves and the ones it claimed (device_registry.h).
 #include "device_registry.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include "daemon_log.h"
@@ -47,6 +49,7 @@ std::optional<LeaseRecord> DeviceRegistry::forget_rescinded(const vmbus::Guid& i
   if (leases_) lease = leases_->remove_device(instance, LeaseEnd::device_rescinded);
   it->second.claim.keep();  // the device is gone: there is nothing to unbind
   claims_.erase(it);
+  forget_cached(instance);
   log_info("claim of " + instance.str() + " dropped: the host rescinded the device");
   return lease;
 }
@@ -90,24 +93,42 @@ DeviceListing DeviceRegistry::list() const {
   return out;
 }
 
+void DeviceRegistry::forget_cached(const vmbus::Guid& instance) const {
+  std::lock_guard lock(cache_mutex_);
+  cache_.erase(instance);
+}
+
 DeviceView DeviceRegistry::get(std::string_view device_id) const {
   const vmbus::Guid instance = parse_instance(device_id);
-  if (!std::filesystem::exists(root_.device_dir(instance))) {
+  struct stat st {};
+  if (::stat(root_.device_dir(instance).c_str(), &st) != 0) {
     throw ControlError(ControlCode::not_found, "no VMBus device " + instance.str() + " under " +
                                                    root_.devices_dir().string() + " (vmbusctl devices lists them)");
   }
-  vmbus::DeviceInfo info;
-  try {
-    info = vmbus::describe_device(root_, instance);
-  } catch (const vmbus::DeviceError& e) {
-    // It went away between the two reads (rescinded), or a file is malformed.
-    if (!std::filesystem::exists(root_.device_dir(instance))) {
-      throw ControlError(ControlCode::not_found, "VMBus device " + instance.str() + " was just rescinded");
+  const auto now = std::chrono::steady_clock::now();
+  std::optional<vmbus::DeviceInfo> info;
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (auto it = cache_.find(instance);
+        it != cache_.end() && it->second.directory == st.st_ino && now - it->second.read_at < kInfoTtl) {
+      info = it->second.info;
     }
-    throw ControlError(ControlCode::failed_precondition, e.what());
+  }
+  if (!info) {
+    try {
+      info = vmbus::describe_device(root_, instance);
+    } catch (const vmbus::DeviceError& e) {
+      // It went away between the two reads (rescinded), or a file is malformed.
+      if (!std::filesystem::exists(root_.device_dir(instance))) {
+        throw ControlError(ControlCode::not_found, "VMBus device " + instance.str() + " was just rescinded");
+      }
+      throw ControlError(ControlCode::failed_precondition, e.what());
+    }
+    std::lock_guard lock(cache_mutex_);
+    cache_[instance] = CachedInfo{*info, st.st_ino, now};
   }
   std::lock_guard lock(mutex_);
-  return view_locked(info);
+  return view_locked(*info);
 }
 
 vmbus::Guid DeviceRegistry::resolve(std::string_view selector) const {
@@ -156,6 +177,7 @@ DeviceView DeviceRegistry::claim(std::string_view selector) {
     }
     throw ControlError(ControlCode::failed_precondition, "claiming " + instance.str() + ": " + e.what());
   }
+  forget_cached(instance);  // bound to uio_hv_generic now
   const vmbus::DeviceInfo info = claim.device();
   if (leases_) leases_->add_device(info);  // throws ControlError; ~Claim then releases
   log_info("claimed " + info.class_name + " device " + instance.str() + " (" + info.uio_name + ", was " +
@@ -188,6 +210,7 @@ DeviceView DeviceRegistry::release(std::string_view device_id, std::optional<Lea
       std::optional<LeaseRecord> lease = leases_->remove_device(instance);
       if (ended != nullptr) *ended = std::move(lease);
     }
+    forget_cached(instance);
     try {
       it->second.claim.release();
     } catch (const vmbus::DeviceError& e) {

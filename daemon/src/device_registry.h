@@ -16,6 +16,8 @@
 //   registry.release(nic.info.instance.str());
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <map>
 #include <memory>
@@ -109,6 +111,22 @@ class DeviceRegistry {
   EventBus* bus_ = nullptr;
   mutable std::mutex mutex_;
   std::map<vmbus::Guid, Claimed> claims_;
+
+  // What describe_device() read, for get(): GetChannel at 1000 calls/s
+  // otherwise re-reads a dozen sysfs files per call. An entry is used only
+  // while the device's directory is the same one (its inode: a rescinded and
+  // re-offered device is a new directory) and for kInfoTtl, so a change made
+  // outside vmbusd (a driver bound by hand, a channel's cpu moved) shows
+  // within that time; vmbusd's own claims and releases drop the entry.
+  struct CachedInfo {
+    vmbus::DeviceInfo info;
+    ino_t directory = 0;
+    std::chrono::steady_clock::time_point read_at;
+  };
+  static constexpr std::chrono::milliseconds kInfoTtl{250};
+  mutable std::mutex cache_mutex_;
+  mutable std::map<vmbus::Guid, CachedInfo> cache_;
+  void forget_cached(const vmbus::Guid& instance) const;
 };
 
 }  // namespace vmbusd

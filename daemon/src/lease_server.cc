@@ -5,8 +5,10 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -19,6 +21,8 @@
 #include "daemon_log.h"
 #include "endpoint_socket.h"
 #include "vmbus/backing/endpoint_protocol.h"
+#include "vmbus/backing/device_backing.h"
+#include "vmbus/channel/counters_table.h"
 
 namespace vmbusd {
 namespace ep = vmbus::endpoint;
@@ -28,6 +32,8 @@ using Clock = std::chrono::system_clock;
 namespace {
 
 constexpr std::chrono::milliseconds kUpstreamTimeout{5000};
+// A CountersTable of 64 channels is 12 KiB; anything far larger is not one.
+constexpr std::uint64_t kMaxCountersBytes = 1 << 20;
 
 std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
 
@@ -122,8 +128,11 @@ struct LeaseServer::Lease {
   vmbus::DeviceInfo device;
   UniqueFd client;
   UniqueFd upstream;
-  UniqueFd rings;              // a copy of map 0 (txrx_rings), for ring state
+  UniqueFd rings;              // a copy of map 0 (txrx_rings, a memfd), for ring state
   std::uint64_t rings_size = 0;
+  vmbus::MappedRegion rings_map;  // a kernel upstream: map 0 mapped read-only instead
+  bool kernel = false;            // upstream is a kernel /dev/uioN: IrqControl answered here
+  vmbus::MappedRegion counters;   // the holder's CountersTable (ShareCounters), read-only
   bool started = false;  // Hello answered: a lease
   bool done = false;     // ended: removed after this pass
   // Set when the device was leased already: the Hello is answered with
@@ -243,9 +252,19 @@ std::optional<LeaseRecord> LeaseServer::active_lease(const vmbus::Guid& device) 
 std::optional<ChannelRings> LeaseServer::primary_rings(const vmbus::Guid& device) const {
   std::lock_guard lock(mutex_);
   for (const auto& lease : leases_) {
-    if (lease->started && !lease->done && lease->record.device == device && lease->rings) {
-      return read_channel_rings(lease->rings.get(), static_cast<std::size_t>(lease->rings_size));
-    }
+    if (!lease->started || lease->done || lease->record.device != device) continue;
+    if (lease->rings_map) return decode_channel_rings(lease->rings_map.data(), lease->rings_map.size());
+    if (lease->rings) return read_channel_rings(lease->rings.get(), static_cast<std::size_t>(lease->rings_size));
+  }
+  return std::nullopt;
+}
+
+std::optional<vmbus::ChannelCountersSnapshot> LeaseServer::channel_counters(const vmbus::Guid& device,
+                                                                           std::uint32_t relid) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& lease : leases_) {
+    if (!lease->started || lease->done || lease->record.device != device || !lease->counters) continue;
+    return vmbus::read_shared_counters({lease->counters.data(), lease->counters.size()}, relid);
   }
   return std::nullopt;
 }
@@ -258,6 +277,8 @@ void LeaseServer::end(Lease& lease, LeaseEnd why, const std::string& message, bo
   lease.client.reset();
   lease.upstream.reset();  // the device is closed: hvsim (or the kernel) resets it
   lease.rings.reset();
+  lease.rings_map = {};
+  lease.counters = {};
   if (!lease.started) return;  // a refused or broken handshake: no lease to record
   lease.record.active = false;
   lease.record.ended = Clock::now();
@@ -304,11 +325,65 @@ bool LeaseServer::start_lease(Lease& lease) {
     send_error(lease.client.get(), ENODEV, "vmbusd: " + node.string() + " is gone (device rescinded?)");
     return false;
   }
-  if (!S_ISSOCK(st.st_mode)) {
-    send_error(lease.client.get(), EOPNOTSUPP,
-               "vmbusd cannot lease a kernel /dev/uioN device yet; open " + node.string() + " directly");
+  if (S_ISCHR(st.st_mode)) return start_kernel_lease(lease, node);
+  if (S_ISSOCK(st.st_mode)) return start_endpoint_lease(lease, node);
+  send_error(lease.client.get(), ENODEV,
+             "vmbusd: " + node.string() + " is neither a uio character device nor an endpoint socket");
+  return false;
+}
+
+void LeaseServer::record_start(Lease& lease) {
+  lease.started = true;
+  lease.record.id = std::to_string(next_id_++);
+  lease.record.started = Clock::now();
+  log_info("lease " + lease.record.id + " of " + lease.device.instance.str() + " to pid " +
+           std::to_string(lease.record.pid) + " (" + lease.record.comm + ")" +
+           (lease.kernel ? ", kernel uio device" : ""));
+  if (observer_) observer_(lease.record);
+}
+
+bool LeaseServer::start_kernel_lease(Lease& lease, const std::filesystem::path& node) {
+  const std::vector<vmbus::UioMapInfo>& maps = lease.device.maps;
+  if (maps.empty() || maps.size() > ep::kMaxMaps) {
+    send_error(lease.client.get(), EIO,
+               "vmbusd: " + lease.device.uio_name + " has " + std::to_string(maps.size()) + " uio maps in sysfs, expected 1 to 5");
     return false;
   }
+  // Our own open file: hv_uio_open connects the rings on the first open
+  // (vmbus_connect_ring), and the last close disconnects them.
+  UniqueFd uio(::open(node.c_str(), O_RDWR | O_CLOEXEC));
+  if (!uio) {
+    const int e = errno;
+    send_error(lease.client.get(), e, "vmbusd: cannot open " + node.string() + ": " + errno_text(e));
+    return false;
+  }
+  const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  ep::DeviceReply reply{};
+  reply.header = {static_cast<std::uint32_t>(ep::MessageType::device_reply), sizeof reply};
+  reply.map_count = static_cast<std::uint32_t>(maps.size());
+  reply.interrupt_kind = static_cast<std::uint32_t>(ep::InterruptKind::uio);
+  for (std::size_t k = 0; k < maps.size(); ++k) {
+    std::strncpy(reply.maps[k].name, maps[k].name.c_str(), ep::kMapNameSize - 1);
+    reply.maps[k].size = maps[k].size;
+    reply.maps[k].offset = maps[k].offset;
+    reply.maps[k].mmap_offset = std::uint64_t{maps[k].index} * page;  // uio_mmap: vm_pgoff is the map index
+  }
+  int fds[ep::kMaxMaps + 1];
+  for (std::size_t i = 0; i <= maps.size(); ++i) fds[i] = uio.get();
+  if (maps[0].name == "txrx_rings" && maps[0].index == 0) {
+    void* map = ::mmap(nullptr, maps[0].size, PROT_READ, MAP_SHARED, uio.get(), 0);
+    if (map != MAP_FAILED) lease.rings_map = vmbus::MappedRegion(map, maps[0].size);
+  }
+  if (vmbus::detail::send_message(lease.client.get(), bytes_of(reply), std::span<const int>(fds, maps.size() + 1)) != 0) {
+    return false;  // the client left already
+  }
+  lease.upstream = std::move(uio);
+  lease.kernel = true;
+  record_start(lease);
+  return true;
+}
+
+bool LeaseServer::start_endpoint_lease(Lease& lease, const std::filesystem::path& node) {
   int error = 0;
   UniqueFd up = connect_to(node, error);
   if (!up) {
@@ -351,17 +426,48 @@ bool LeaseServer::start_lease(Lease& lease) {
     return false;  // the client left already
   }
   lease.upstream = std::move(up);
-  if (std::strncmp(device_reply.maps[0].name, "txrx_rings", sizeof device_reply.maps[0].name) == 0) {
+  if (std::strncmp(device_reply.maps[0].name, "txrx_rings", sizeof device_reply.maps[0].name) == 0 &&
+      device_reply.maps[0].mmap_offset == 0) {
     lease.rings = UniqueFd(::fcntl(m.fds[0].get(), F_DUPFD_CLOEXEC, 0));
     lease.rings_size = device_reply.maps[0].size;
   }
-  lease.started = true;
-  lease.record.id = std::to_string(next_id_++);
-  lease.record.started = Clock::now();
-  log_info("lease " + lease.record.id + " of " + lease.device.instance.str() + " to pid " +
-           std::to_string(lease.record.pid) + " (" + lease.record.comm + ")");
-  if (observer_) observer_(lease.record);
+  record_start(lease);
   return true;
+}
+
+void LeaseServer::on_share_counters(Lease& lease, vmbus::detail::ReceivedMessage& m) {
+  const auto fail = [&](const std::string& why) {
+    send_error(lease.client.get(), EPROTO, "vmbusd: ShareCounters: " + why);
+    end(lease, LeaseEnd::holder_closed, "protocol error from the holder (ShareCounters: " + why + ")", false);
+  };
+  if (lease.counters) return fail("sent twice");
+  const int fd = m.fds[0].get();
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return fail("the fd is not a memfd");
+  // Unsealed, the holder could shrink the file under our mapping: SIGBUS here.
+  const int seals = ::fcntl(fd, F_GET_SEALS);
+  if (seals < 0 || (seals & F_SEAL_SHRINK) == 0) return fail("the memfd is not sealed against shrinking (F_SEAL_SHRINK)");
+  if (st.st_size <= 0 || static_cast<std::uint64_t>(st.st_size) > kMaxCountersBytes) {
+    return fail("the memfd is " + std::to_string(st.st_size) + " bytes, expected 1 to " + std::to_string(kMaxCountersBytes));
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) return fail("mmap: " + errno_text(errno));
+  lease.counters = vmbus::MappedRegion(map, size);
+}
+
+void LeaseServer::on_kernel_irqcontrol(Lease& lease, std::span<const std::byte> message) {
+  const auto request = load<ep::IrqControl>(message);
+  ep::IrqControlResult reply{};
+  reply.header = {static_cast<std::uint32_t>(ep::MessageType::irqcontrol_result), sizeof reply};
+  ssize_t n;
+  do {
+    n = ::write(lease.upstream.get(), &request.value, sizeof request.value);  // uio_write -> hv_uio_irqcontrol
+  } while (n < 0 && errno == EINTR);
+  reply.result = n == sizeof request.value ? 0 : n < 0 ? -errno : -EIO;
+  (void)vmbus::detail::send_message(lease.client.get(), bytes_of(reply), {});
+  // uio_write's -EIO: hv_uio_rescind cleared info.irq, the device is gone.
+  if (reply.result == -EIO) end(lease, LeaseEnd::device_rescinded, "the kernel rescinded the device", true);
 }
 
 void LeaseServer::on_client(Lease& lease) {
@@ -384,7 +490,8 @@ void LeaseServer::on_client(Lease& lease) {
     const auto hello = load<ep::Hello>(msg);
     if (header.type != static_cast<std::uint32_t>(ep::MessageType::hello) || m.size != sizeof hello ||
         hello.magic != ep::kMagic || hello.version != ep::kVersion || m.fd_count != 0) {
-      send_error(lease.client.get(), EPROTO, "vmbusd: expected Hello (endpoint protocol version 1)");
+      send_error(lease.client.get(), EPROTO,
+                 "vmbusd: expected Hello (endpoint protocol version " + std::to_string(ep::kVersion) + ")");
       end(lease, LeaseEnd::holder_closed, "", false);
       return;
     }
@@ -401,6 +508,18 @@ void LeaseServer::on_client(Lease& lease) {
                    m.size == sizeof(ep::IrqControl) && m.fd_count == 0;
   const bool reg = header.type == static_cast<std::uint32_t>(ep::MessageType::register_memory) &&
                    m.size == sizeof(ep::RegisterMemory) && m.fd_count == 1;
+  const bool share = header.type == static_cast<std::uint32_t>(ep::MessageType::share_counters) &&
+                     m.size == sizeof(ep::ShareCounters) && m.fd_count == 1;
+  if (share) return on_share_counters(lease, m);  // for vmbusd: not relayed
+  if (irq && lease.kernel) return on_kernel_irqcontrol(lease, msg);
+  if (reg && lease.kernel) {
+    // The kernel's DMA memory is guest-physical (pagemap): nothing to register.
+    ep::RegisterMemoryResult reply{};
+    reply.header = {static_cast<std::uint32_t>(ep::MessageType::register_memory_result), sizeof reply};
+    reply.result = -EOPNOTSUPP;
+    (void)vmbus::detail::send_message(lease.client.get(), bytes_of(reply), {});
+    return;
+  }
   if (!irq && !reg) {
     send_error(lease.client.get(), EPROTO, "vmbusd: unexpected message type " + std::to_string(header.type));
     end(lease, LeaseEnd::holder_closed, "protocol error from the holder", false);
@@ -462,7 +581,7 @@ void LeaseServer::run() noexcept {
         if (lease->done) continue;
         fds.push_back({lease->client.get(), POLLIN, 0});
         slots.push_back({Kind::client, lease.get()});
-        if (lease->upstream) {
+        if (lease->upstream && !lease->kernel) {  // a uio file is not a socket: rescinds come from the bus watcher
           fds.push_back({lease->upstream.get(), POLLIN, 0});
           slots.push_back({Kind::upstream, lease.get()});
         }

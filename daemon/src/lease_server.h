@@ -23,9 +23,22 @@
 // One lease per device: a second client gets ErrorReply EBUSY naming the
 // holder's pid, as hvsim and the kernel's single-open uio device refuse it.
 //
-// Today the upstream is an endpoint socket (hvsim). A kernel /dev/uioN
-// upstream needs its maps passed as (uio fd, page offset), which the
-// protocol does not carry yet: such a device is refused with a clear error.
+// The upstream is what the served sysfs's dev/uioN is:
+//   - an endpoint socket (hvsim): vmbusd connects, says Hello and relays the
+//     DeviceReply with its fds (one memfd per map, the interrupt eventfd);
+//   - a kernel /dev/uioN (a character device): vmbusd opens it and builds the
+//     DeviceReply itself from the device's uio maps in sysfs. Every map fd
+//     is that open file with mmap_offset K * PAGE_SIZE (uio_mmap selects map
+//     K by the page offset), and so is the interrupt fd (InterruptKind::uio:
+//     a read gives uio's running total). IrqControl is written to the file
+//     (hv_uio_irqcontrol) and answered by vmbusd. The kernel's file stays
+//     open in the holder too (its maps hold it), so revoking tells the
+//     holder (Rescinded) but cannot take the memory back: the kernel resets
+//     the rings at the holder's last close (hv_uio_release).
+//
+// The holder may offer its channel counters (ShareCounters with a memfd
+// sealed against shrinking): vmbusd maps it read-only for the lease and
+// GetChannel reads them from there (vmbus/channel/counters_table.h).
 //
 // Threads: one service thread polls every socket; the control plane (gRPC
 // threads) calls add/remove/revoke/list under a mutex and wakes it.
@@ -48,14 +61,20 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "ring_probe.h"
+#include "vmbus/channel/channel_counters.h"
 #include "vmbus/device/device_info.h"
 #include "vmbus/device/sysfs.h"
 #include "vmbus/unique_fd.h"
+
+namespace vmbus::detail {
+struct ReceivedMessage;  // sdk/src/backing/endpoint_socket.h
+}
 
 namespace vmbusd {
 
@@ -114,6 +133,9 @@ class LeaseServer {
   // txrx_rings map vmbusd keeps while the lease lasts (ring_probe.h).
   // nullopt when the device is not leased.
   std::optional<ChannelRings> primary_rings(const vmbus::Guid& device) const;
+  // Channel `relid`'s counters as the holder publishes them now; nullopt
+  // when the device is not leased or its holder shares no counters for it.
+  std::optional<vmbus::ChannelCountersSnapshot> channel_counters(const vmbus::Guid& device, std::uint32_t relid) const;
   std::filesystem::path endpoint(const std::string& uio_name) const { return root_ / "dev" / uio_name; }
 
   static constexpr std::size_t kKeptEnded = 64;
@@ -127,6 +149,11 @@ class LeaseServer {
   void on_client(Lease& lease);
   void on_upstream(Lease& lease);
   bool start_lease(Lease& lease);  // Hello: open upstream, relay DeviceReply
+  bool start_endpoint_lease(Lease& lease, const std::filesystem::path& node);
+  bool start_kernel_lease(Lease& lease, const std::filesystem::path& node);
+  void on_share_counters(Lease& lease, vmbus::detail::ReceivedMessage& m);
+  void on_kernel_irqcontrol(Lease& lease, std::span<const std::byte> message);
+  void record_start(Lease& lease);
   void end(Lease& lease, LeaseEnd why, const std::string& message, bool tell_client);
 
   std::filesystem::path root_;

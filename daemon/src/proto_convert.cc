@@ -85,6 +85,17 @@ void to_proto(const RingSnapshot& r, pb::RingState& out) {
   out.set_bytes_to_write(r.bytes_to_write);
 }
 
+void to_proto(const vmbus::ChannelCountersSnapshot& c, pb::ChannelCounters& out) {
+  out.set_packets_sent(c.packets_sent);
+  out.set_bytes_sent(c.bytes_sent);
+  out.set_ring_full_events(c.ring_full_events);
+  out.set_signals_sent(c.signals_sent);
+  out.set_packets_received(c.packets_received);
+  out.set_bytes_received(c.bytes_received);
+  out.set_corrupt_packets(c.corrupt_packets);
+  out.set_interrupts_seen(c.interrupts_seen);
+}
+
 grpc::Status to_status(const ControlError& e) {
   grpc::StatusCode code = grpc::StatusCode::INTERNAL;
   switch (e.code) {

@@ -24,6 +24,7 @@ namespace pb = vmbus::control::v1;
 void to_proto(const DeviceView& view, pb::Device& out);
 void to_proto(const vmbus::ChannelInfo& channel, const std::string& device_id, pb::Channel& out);
 void to_proto(const RingSnapshot& ring, pb::RingState& out);
+void to_proto(const vmbus::ChannelCountersSnapshot& counters, pb::ChannelCounters& out);
 void to_proto(SystemClock::time_point t, google::protobuf::Timestamp& out);
 void to_proto(const LeaseRecord& lease, pb::Lease& out);
 grpc::Status to_status(const ControlError& e);

@@ -59,6 +59,12 @@ std::optional<ChannelRings> read_channel_rings(int fd, std::size_t bytes) noexce
   return ChannelRings{decode_ring_header(tx, data_size), decode_ring_header(rx, data_size)};
 }
 
+std::optional<ChannelRings> decode_channel_rings(const std::byte* base, std::size_t bytes) noexcept {
+  if (base == nullptr || bytes % 2 != 0 || !ring_size_ok(bytes / 2)) return std::nullopt;
+  const auto data_size = static_cast<std::uint32_t>(bytes / 2 - vmbus::kRingHeaderSize);
+  return ChannelRings{decode_ring_header(base, data_size), decode_ring_header(base + bytes / 2, data_size)};
+}
+
 std::optional<ChannelRings> read_ring_file(const std::filesystem::path& file) noexcept {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
@@ -71,9 +77,7 @@ std::optional<ChannelRings> read_ring_file(const std::filesystem::path& file) no
       // A kernel ring attribute: mmap only (hv_uio_ring_mmap).
       void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
       if (map != MAP_FAILED) {
-        const auto* base = static_cast<const std::byte*>(map);
-        const auto data_size = static_cast<std::uint32_t>(size / 2 - vmbus::kRingHeaderSize);
-        rings = ChannelRings{decode_ring_header(base, data_size), decode_ring_header(base + size / 2, data_size)};
+        rings = decode_channel_rings(static_cast<const std::byte*>(map), size);
         ::munmap(map, size);
       }
     }

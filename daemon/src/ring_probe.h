@@ -51,6 +51,9 @@ struct ChannelRings {
 // Both rings of a channel, TX then RX in equal halves of the `bytes` at the
 // start of `fd`. nullopt if the size has not that layout or a read fails.
 std::optional<ChannelRings> read_channel_rings(int fd, std::size_t bytes) noexcept;
+// Both rings from a read-only mapping of the same layout (a kernel uio map
+// or ring attribute, which cannot be truncated under the mapping).
+std::optional<ChannelRings> decode_channel_rings(const std::byte* base, std::size_t bytes) noexcept;
 // A subchannel's ring file (channels/<relid>/ring).
 std::optional<ChannelRings> read_ring_file(const std::filesystem::path& file) noexcept;
 // The header fields of one ring from its first 68 bytes.

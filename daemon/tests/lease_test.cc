@@ -5,14 +5,25 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <chrono>
 #include <thread>
 
+#include "endpoint_socket.h"
 #include "vmbus/backing/device_backing.h"
+#include "vmbus/backing/endpoint_protocol.h"
+#include "vmbus/channel/counters_table.h"
 #include "vmbus/device/device.h"
 #include "vmbus/device/discovery.h"
 #include "vmbus/packet/builders.h"
@@ -242,6 +253,15 @@ TEST_F(Lease, GetChannelShowsTheRingsMovingUnderTheHolder) {
   EXPECT_EQ(after.rx().read_index() - before.rx().read_index(), after.rx().write_index() - before.rx().write_index());
   EXPECT_GT(after.rx().write_index(), before.rx().write_index());
   EXPECT_EQ(after.rx().bytes_to_read(), 0u);  // the holder read every echo
+  // The holder's own counters, read by vmbusd from the memory it shares.
+  ASSERT_TRUE(after.has_counters()) << daemon_.log();
+  const vmbus::ChannelCountersSnapshot mine = holder->channel(0).counters().snapshot();
+  EXPECT_EQ(after.counters().packets_sent(), 10u);
+  EXPECT_EQ(after.counters().packets_received(), 10u);
+  EXPECT_EQ(after.counters().bytes_sent(), mine.bytes_sent);
+  EXPECT_EQ(after.counters().bytes_received(), mine.bytes_received);
+  EXPECT_EQ(after.counters().signals_sent(), mine.signals_sent);
+  EXPECT_FALSE(idle.has_counters());
 
   pb::ListChannelsRequest list;
   list.set_device_id(echo_.device_id());
@@ -292,6 +312,150 @@ TEST_F(Lease, AThousandGetChannelCallsFromConcurrentClientsWhileTrafficRuns) {
   EXPECT_EQ(live.load(), kClients * kCallsEach);
   EXPECT_FALSE(echo_failed.load());
   EXPECT_GT(during, 0u) << "no traffic ran while the control plane was queried";
+}
+
+}  // namespace
+}  // namespace vmbusd_test
+
+namespace vmbusd_test {
+namespace {
+
+// A kernel /dev/uioN upstream: vmbusd opens the character device itself and
+// passes that one file for every map at offset K * PAGE_SIZE, with the uio
+// interrupt kind. No uio_hv_generic exists here, so hvsim's endpoint socket
+// is replaced by a character device of the same name: /dev/zero's (1, 5),
+// which maps at any offset as uio does (its pages read as zeros, a valid
+// empty ring) and accepts irqcontrol's write. It cannot be polled, which
+// the SDK's backing requires of an interrupt fd, so the test speaks the
+// endpoint protocol itself.
+TEST_F(Lease, AKernelUioDeviceIsLeasedAsOneFileWithPageOffsets) {
+  const vmbus::DeviceInfo info = vmbus::describe_device(vmbus::SysfsRoot(echo_.lease_root()),
+                                                        vmbus::Guid::parse(echo_.device_id()).value());
+  const std::filesystem::path node = sim_.root() / "dev" / info.uio_name;
+  ASSERT_EQ(::unlink(node.c_str()), 0) << node;
+  if (::mknod(node.c_str(), S_IFCHR | 0600, ::makedev(1, 5)) != 0) {
+    GTEST_SKIP() << "cannot create a character device here (mknod: " << std::strerror(errno) << ")";
+  }
+  namespace ep = vmbus::endpoint;
+  using vmbus::detail::ReceivedMessage;
+  const std::filesystem::path lease_node = info.uio_node;  // <lease root>/dev/uioN, vmbusd's socket
+  vmbus::UniqueFd s(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, lease_node.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::connect(s.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0) << lease_node;
+  const ep::Hello hello{{static_cast<std::uint32_t>(ep::MessageType::hello), sizeof(ep::Hello)}, ep::kMagic, ep::kVersion};
+  ASSERT_EQ(vmbus::detail::send_message(s.get(), std::as_bytes(std::span(&hello, 1)), {}), 0);
+  ASSERT_EQ(vmbus::detail::wait_readable(s.get(), 5000ms), 0);
+  alignas(8) std::byte buffer[ep::kMaxMessageSize];
+  ReceivedMessage m;
+  ASSERT_EQ(vmbus::detail::receive_message(s.get(), buffer, m, MSG_DONTWAIT), 0);
+  ASSERT_EQ(m.size, sizeof(ep::DeviceReply)) << daemon_.log();
+  ep::DeviceReply reply;
+  std::memcpy(&reply, buffer, sizeof reply);
+  EXPECT_EQ(reply.interrupt_kind, static_cast<std::uint32_t>(ep::InterruptKind::uio));
+  ASSERT_EQ(reply.map_count, info.maps.size());
+  ASSERT_EQ(m.fd_count, reply.map_count + 1);
+  EXPECT_THAT(daemon_.log(), HasSubstr("kernel uio device"));
+  const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  for (std::uint32_t k = 0; k < reply.map_count; ++k) {
+    EXPECT_STREQ(reply.maps[k].name, info.maps[k].name.c_str());
+    EXPECT_EQ(reply.maps[k].size, info.maps[k].size);
+    EXPECT_EQ(reply.maps[k].mmap_offset, k * page) << "uio_mmap selects map K at page offset K";
+  }
+  for (std::size_t i = 0; i < m.fd_count; ++i) {
+    struct stat st {};
+    ASSERT_EQ(::fstat(m.fds[i].get(), &st), 0);
+    EXPECT_TRUE(S_ISCHR(st.st_mode) && st.st_rdev == ::makedev(1, 5)) << "fd " << i << " is the uio file";
+  }
+  // Every map maps at its offset, as a driver does.
+  for (std::uint32_t k = 0; k < reply.map_count; ++k) {
+    void* p = ::mmap(nullptr, reply.maps[k].size, PROT_READ | PROT_WRITE, MAP_SHARED, m.fds[k].get(),
+                     static_cast<off_t>(reply.maps[k].mmap_offset));
+    ASSERT_NE(p, MAP_FAILED) << reply.maps[k].name;
+    ::munmap(p, reply.maps[k].size);
+  }
+
+  // IrqControl: vmbusd writes it to the uio file and answers itself.
+  const ep::IrqControl irq{{static_cast<std::uint32_t>(ep::MessageType::irqcontrol), sizeof(ep::IrqControl)}, 1, 0};
+  ASSERT_EQ(vmbus::detail::send_message(s.get(), std::as_bytes(std::span(&irq, 1)), {}), 0);
+  ASSERT_EQ(vmbus::detail::wait_readable(s.get(), 5000ms), 0);
+  ReceivedMessage r;
+  ASSERT_EQ(vmbus::detail::receive_message(s.get(), buffer, r, MSG_DONTWAIT), 0);
+  ASSERT_EQ(r.size, sizeof(ep::IrqControlResult));
+  ep::IrqControlResult result;
+  std::memcpy(&result, buffer, sizeof result);
+  EXPECT_EQ(result.header.type, static_cast<std::uint32_t>(ep::MessageType::irqcontrol_result));
+  EXPECT_EQ(result.result, 0);
+
+  // Counters shared by the holder, and the ring state from vmbusd's own
+  // read-only mapping of map 0.
+  const std::size_t bytes = 4096;
+  vmbus::UniqueFd counters(::memfd_create("counters", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  ASSERT_EQ(::ftruncate(counters.get(), bytes), 0);
+  ASSERT_EQ(::fcntl(counters.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+  void* table_memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, counters.get(), 0);
+  ASSERT_NE(table_memory, MAP_FAILED);
+  auto table = vmbus::CountersTable::format({static_cast<std::byte*>(table_memory), bytes}, 4);
+  vmbus::ChannelCounters::add(table.open_slot(0, echo_.relid()).packets_sent, 77);
+  const ep::ShareCounters share{{static_cast<std::uint32_t>(ep::MessageType::share_counters), sizeof(ep::ShareCounters)}, 4, 0};
+  const int fds[1] = {counters.get()};
+  ASSERT_EQ(vmbus::detail::send_message(s.get(), std::as_bytes(std::span(&share, 1)), fds), 0);
+  pb::GetChannelRequest req;
+  req.set_device_id(echo_.device_id());
+  req.set_relid(echo_.relid());
+  pb::Channel c;
+  for (int i = 0; i < 100 && !c.has_counters(); ++i) {
+    std::this_thread::sleep_for(10ms);
+    ASSERT_TRUE(daemon_.reader_devices()->GetChannel(context().get(), req, &c).ok());
+  }
+  EXPECT_TRUE(c.open());
+  EXPECT_TRUE(c.tx().indices_valid());
+  EXPECT_GT(c.tx().data_size(), 0u);
+  ASSERT_TRUE(c.has_counters()) << daemon_.log();
+  EXPECT_EQ(c.counters().packets_sent(), 77u);
+  ::munmap(table_memory, bytes);
+
+  s.reset();  // the holder leaves
+  EXPECT_TRUE(lease_ends_within(5s)) << daemon_.log();
+}
+
+// A holder that shares counters in a memfd it could still shrink would let
+// vmbusd's reads fault: the lease ends with a protocol error naming it.
+TEST_F(Lease, UnsealedSharedCountersEndTheLease) {
+  const vmbus::DeviceInfo info = vmbus::describe_device(vmbus::SysfsRoot(echo_.lease_root()),
+                                                        vmbus::Guid::parse(echo_.device_id()).value());
+  namespace ep = vmbus::endpoint;
+  vmbus::UniqueFd s(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, info.uio_node.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::connect(s.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+  const ep::Hello hello{{static_cast<std::uint32_t>(ep::MessageType::hello), sizeof(ep::Hello)}, ep::kMagic, ep::kVersion};
+  ASSERT_EQ(vmbus::detail::send_message(s.get(), std::as_bytes(std::span(&hello, 1)), {}), 0);
+  alignas(8) std::byte buffer[ep::kMaxMessageSize];
+  vmbus::detail::ReceivedMessage m;
+  ASSERT_EQ(vmbus::detail::wait_readable(s.get(), 5000ms), 0);
+  ASSERT_EQ(vmbus::detail::receive_message(s.get(), buffer, m, MSG_DONTWAIT), 0);
+  ASSERT_EQ(m.size, sizeof(ep::DeviceReply));
+
+  vmbus::UniqueFd counters(::memfd_create("counters", MFD_CLOEXEC));
+  ASSERT_EQ(::ftruncate(counters.get(), 4096), 0);
+  const ep::ShareCounters share{{static_cast<std::uint32_t>(ep::MessageType::share_counters), sizeof(ep::ShareCounters)}, 4, 0};
+  const int fds[1] = {counters.get()};
+  ASSERT_EQ(vmbus::detail::send_message(s.get(), std::as_bytes(std::span(&share, 1)), fds), 0);
+  ASSERT_EQ(vmbus::detail::wait_readable(s.get(), 5000ms), 0);
+  vmbus::detail::ReceivedMessage e;
+  ASSERT_EQ(vmbus::detail::receive_message(s.get(), buffer, e, MSG_DONTWAIT), 0);
+  ASSERT_EQ(e.size, sizeof(ep::ErrorReply));
+  ep::ErrorReply error;
+  std::memcpy(&error, buffer, sizeof error);
+  EXPECT_EQ(error.error, EPROTO);
+  EXPECT_THAT(std::string(error.message), HasSubstr("not sealed against shrinking"));
+  EXPECT_TRUE(lease_ends_within(5s)) << daemon_.log();
+  const auto all = leases(true);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_THAT(all[0].end_message(), HasSubstr("ShareCounters"));
 }
 
 }  // namespace

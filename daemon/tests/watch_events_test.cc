@@ -216,6 +216,10 @@ TEST_F(Watch, AGuestThatStopsReadingShowsAsRingFull) {
   EXPECT_EQ(full->ring_full().device_id(), echo.device_id());
   EXPECT_EQ(full->ring_full().relid(), echo.relid());
   EXPECT_TRUE(full->ring_full().has_ring());
+  // The holder's counters as they were then: it had sent packets.
+  ASSERT_TRUE(full->ring_full().has_counters());
+  EXPECT_GT(full->ring_full().counters().packets_sent(), 0u);
+  EXPECT_LE(full->ring_full().counters().packets_sent(), id);
 }
 
 TEST_F(Watch, ABadFilterIsRefusedAndStoppingEndsTheStream) {

@@ -72,6 +72,11 @@ int take_device_reply(Session& session, const char* node, std::span<const std::b
     log_line("%s: DeviceReply announces %u maps, expected 1 to %u", node, device.map_count, ep::kMaxMaps);
     return EIO;
   }
+  if (device.interrupt_kind != static_cast<std::uint32_t>(ep::InterruptKind::eventfd)) {
+    log_line("%s: DeviceReply has interrupt_kind %u; this shim serves hvsim's endpoints (eventfd, 0) only", node,
+             device.interrupt_kind);
+    return EIO;
+  }
   const std::size_t fds_expected = std::size_t{device.map_count} + 1;
   if (m.fds_truncated || m.fd_count != fds_expected) {
     log_line("%s: DeviceReply carries %s%zu file descriptors, expected map_count + 1 = %zu", node,
@@ -85,10 +90,10 @@ int take_device_reply(Session& session, const char* node, std::span<const std::b
       return EIO;
     }
     struct stat st {};
-    if (info.size == 0 || info.offset != 0 || ::fstat(m.fds[k].get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+    if (info.size == 0 || info.offset != 0 || info.mmap_offset != 0 || ::fstat(m.fds[k].get(), &st) != 0 || !S_ISREG(st.st_mode) ||
         static_cast<std::uint64_t>(st.st_size) != info.size) {
-      log_line("%s: map %u (%s): size %llu, offset %llu: expected a non-zero size, offset 0, and a memory file "
-               "that holds exactly that size",
+      log_line("%s: map %u (%s): size %llu, offset %llu: expected a non-zero size, offsets 0, and a memory "
+               "file that holds exactly that size",
                node, k, info.name, static_cast<unsigned long long>(info.size),
                static_cast<unsigned long long>(info.offset));
       return EIO;

@@ -217,13 +217,14 @@ bool EndpointServer::handle(Session& s, std::span<const std::byte> message, std:
     return refuse(s, EPROTO, "header says " + std::to_string(h.size) + " bytes, the message has " + std::to_string(message.size()));
   }
   const auto type = static_cast<ep::MessageType>(h.type);
-  if (type != ep::MessageType::register_memory && !fds.empty()) {
+  if (type != ep::MessageType::register_memory && type != ep::MessageType::share_counters && !fds.empty()) {
     return refuse(s, EPROTO, "unexpected file descriptors with message type " + std::to_string(h.type));
   }
   switch (type) {
     case ep::MessageType::hello: return on_hello(s, message);
     case ep::MessageType::irqcontrol: return on_irqcontrol(s, message);
     case ep::MessageType::register_memory: return on_register_memory(s, message, fds);
+    case ep::MessageType::share_counters: return on_share_counters(s, message, fds);
     default: return refuse(s, EPROTO, "unexpected message type " + std::to_string(h.type) + " from a client");
   }
 }
@@ -286,8 +287,10 @@ bool EndpointServer::on_hello(Session& s, std::span<const std::byte> message) {
     std::strncpy(reply.maps[i].name, m.name.c_str(), ep::kMapNameSize - 1);
     reply.maps[i].size = m.size;
     reply.maps[i].offset = 0;
+    reply.maps[i].mmap_offset = 0;  // one memfd per map
     fds.push_back(m.fd);
   }
+  reply.interrupt_kind = static_cast<std::uint32_t>(ep::InterruptKind::eventfd);
   fds.push_back(s.interrupt.get());
   return send(s, &reply, sizeof reply, fds);
 }
@@ -321,6 +324,18 @@ bool EndpointServer::on_register_memory(Session& s, std::span<const std::byte> m
   reply.header = header_of(ep::MessageType::register_memory_result, sizeof reply);
   reply.result = result;
   return send(s, &reply, sizeof reply);
+}
+
+bool EndpointServer::on_share_counters(Session& s, std::span<const std::byte> message, std::vector<UniqueFd>& fds) {
+  if (message.size() != sizeof(ep::ShareCounters)) {
+    return refuse(s, EPROTO, "ShareCounters must be " + std::to_string(sizeof(ep::ShareCounters)) + " bytes");
+  }
+  if (!s.opened) return refuse(s, EPROTO, "ShareCounters before Hello");
+  if (fds.size() != 1) return refuse(s, EPROTO, "ShareCounters carries exactly one memfd, got " + std::to_string(fds.size()));
+  // The guest's own statistics: a host has no use for them (vmbusd does).
+  // Accepted and dropped, with no reply (the message is one-way).
+  fds.clear();
+  return true;
 }
 
 bool EndpointServer::refuse(Session& s, int error, const std::string& text) {

@@ -109,6 +109,7 @@ class EndpointServer {
   bool on_hello(Session& s, std::span<const std::byte> message);
   bool on_irqcontrol(Session& s, std::span<const std::byte> message);
   bool on_register_memory(Session& s, std::span<const std::byte> message, std::vector<UniqueFd>& fds);
+  bool on_share_counters(Session& s, std::span<const std::byte> message, std::vector<UniqueFd>& fds);
   // Sends ErrorReply (errno, text) and ends the session. Returns false.
   bool refuse(Session& s, int error, const std::string& text);
   bool send(Session& s, const void* message, std::size_t size, std::span<const int> fds = {});

@@ -46,6 +46,7 @@ inline std::string message_type_name(std::uint32_t type) {
     case MessageType::register_memory: return "RegisterMemory";
     case MessageType::register_memory_result: return "RegisterMemoryResult";
     case MessageType::error: return "ErrorReply";
+    case MessageType::share_counters: return "ShareCounters";
   }
   return "unknown message type " + std::to_string(type);
 }

@@ -21,11 +21,11 @@
 //   vmbus::MappedRegion rings = b->map(0, size_from_sysfs);
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 
+#include "uio_interrupt_count.h"
 #include "unique_fd.h"
 #include "vmbus/backing/device_backing.h"
 
@@ -46,12 +46,7 @@ class KernelUioBacking final : public DeviceBacking {
  private:
   std::filesystem::path node_;
   UniqueFd fd_;
-  // uio_read returns a running total, and the total at open() is kept only in
-  // the kernel's listener: until the first read there is no baseline
-  // (kHasCount clear). Atomic: a netvsc port probes for a rescind from its
-  // queue threads while the application may also wait() on the device.
-  static constexpr std::uint64_t kHasCount = std::uint64_t{1} << 32;
-  std::atomic<std::uint64_t> last_count_{0};
+  UioInterruptCount count_;
 };
 
 }  // namespace vmbus::detail

@@ -16,6 +16,7 @@
 #include "backing_errors.h"
 #include "endpoint_messages.h"
 #include "endpoint_socket.h"
+#include "vmbus/channel/counters_table.h"
 #include "vmbus/hv_page.h"
 
 namespace vmbus::detail {
@@ -79,13 +80,19 @@ MappedRegion SocketEndpointBacking::map(std::uint32_t index, std::size_t size) {
     fail(named + ": asked to map " + std::to_string(size) + " bytes (sysfs maps/map" + std::to_string(index) +
          "/size) but the endpoint's MapInfo says " + std::to_string(maps_[index].size));
   }
+  const std::uint64_t offset = maps_[index].mmap_offset;
   struct stat st {};
   if (::fstat(map_fds_[index].get(), &st) < 0) fail(named + ": fstat: " + errno_text(errno));
-  if (static_cast<std::uint64_t>(st.st_size) != size) {
-    fail(named + ": the memfd now holds " + std::to_string(st.st_size) + " bytes, expected " + std::to_string(size));
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) < offset + size) {
+    fail(named + ": the memfd now holds " + std::to_string(st.st_size) + " bytes, expected " +
+         std::to_string(offset + size));
   }
-  void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, map_fds_[index].get(), 0);
-  if (address == MAP_FAILED) fail(named + ": mmap of " + std::to_string(size) + " bytes: " + errno_text(errno));
+  void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, map_fds_[index].get(),
+                         static_cast<off_t>(offset));
+  if (address == MAP_FAILED) {
+    fail(named + ": mmap of " + std::to_string(size) + " bytes at offset " + std::to_string(offset) + ": " +
+         errno_text(errno));
+  }
   return MappedRegion(address, size);
 }
 
@@ -126,6 +133,7 @@ Result<std::uint32_t> SocketEndpointBacking::take_interrupts() noexcept {
     if (Status s = drain_unsolicited(); !s) return s.error();
     lock.unlock();
   }
+  if (interrupt_kind_ == endpoint::InterruptKind::uio) return uio_count_.take(eventfd_.get());
   std::uint64_t count = 0;
   ssize_t n;
   do {
@@ -207,6 +215,31 @@ Status SocketEndpointBacking::register_memory(std::uint64_t gpa_base, std::uint6
   if (!r) return r.error();
   if (*r == 0) return {};
   return Error{Errc::io_error, *r < 0 ? static_cast<std::uint64_t>(-static_cast<std::int64_t>(*r)) : EPROTO};
+}
+
+CountersTable SocketEndpointBacking::share_counters(std::uint32_t slots) noexcept {
+  if (counters_ || slots == 0) return {};
+  const std::size_t bytes = (CountersTable::bytes_for(slots) + kHvPageSize - 1) / kHvPageSize * kHvPageSize;
+  UniqueFd memfd(::memfd_create("vmbus-counters", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!memfd || ::ftruncate(memfd.get(), static_cast<off_t>(bytes)) < 0 ||
+      ::fcntl(memfd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+    return {};
+  }
+  void* address = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
+  if (address == MAP_FAILED) return {};
+  MappedRegion region(address, bytes);
+  CountersTable table = CountersTable::format(std::span<std::byte>(region.data(), region.size()), slots);
+  if (!table) return {};
+  const endpoint::ShareCounters message{
+      {static_cast<std::uint32_t>(MessageType::share_counters), sizeof(endpoint::ShareCounters)}, slots, 0};
+  const int fds[1] = {memfd.get()};
+  {
+    std::lock_guard lock(socket_mutex_);
+    // Unanswered: a failure here (the server gone) shows on the next request.
+    (void)send_message(socket_.get(), bytes_of(message), fds);
+  }
+  counters_ = std::move(region);
+  return table;
 }
 
 }  // namespace vmbus::detail

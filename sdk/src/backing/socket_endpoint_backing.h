@@ -3,19 +3,27 @@
 // The client of an endpoint served over a UNIX socket (hvsim's DIR/dev/uioN,
 // a vmbusd lease), speaking vmbus/backing/endpoint_protocol.h. It gives the
 // same DeviceBacking as the kernel's /dev/uioN:
-//   open         connect (SOCK_SEQPACKET), Hello -> DeviceReply + one memfd
-//                per map + the interrupt eventfd
-//   map K        mmap(memfd K, 0, size), once size equals both the server's
-//                MapInfo size and the memfd's own size
-//   event_fd     an epoll fd holding the eventfd and the socket, so that an
-//                interrupt, a Rescinded message or a hang-up all wake a waiter
-//   interrupts   a non-blocking eventfd read (already a delta, unlike uio)
+//   open         connect (SOCK_SEQPACKET), Hello -> DeviceReply + one fd per
+//                map + the interrupt fd
+//   map K        mmap(fd K, MapInfo.mmap_offset, size), once size equals the
+//                server's MapInfo size (and fits a memfd's own size). The fd
+//                is a memfd (hvsim) or the kernel's /dev/uioN passed on by
+//                vmbusd (offset K * PAGE_SIZE)
+//   event_fd     an epoll fd holding the interrupt fd and the socket, so that
+//                an interrupt, a Rescinded message or a hang-up all wake a waiter
+//   interrupts   a non-blocking read of the interrupt fd: an eventfd's count
+//                is already a delta; a kernel uio file's running total is
+//                turned into one (uio_interrupt_count.h)
+//   counters     the channels' counters in a sealed memfd offered with
+//                ShareCounters (vmbus/channel/counters_table.h)
 //   irqcontrol   IrqControl -> IrqControlResult
 //   rescind      a Rescinded message, or the socket closing: Errc::rescinded
 //   DMA memory   a sealed memfd mapped here, registered with the host at
 //                GPA = its address here (RegisterMemory), so the host's
 //                registered path and its by-address fallback agree
-//                (socket_endpoint_dma.cc)
+//                (socket_endpoint_dma.cc); behind a vmbusd lease of a kernel
+//                device, locked memory named by its physical frames instead
+//                (as KernelUioBacking)
 // The server is untrusted like the host: every size, count, name and fd of
 // its messages is checked, and a violation is an error naming the endpoint
 // and what was wrong; never a crash, a leak or a hang (replies time out).
@@ -47,6 +55,7 @@
 #include <string>
 #include <vector>
 
+#include "uio_interrupt_count.h"
 #include "unique_fd.h"
 #include "vmbus/backing/device_backing.h"
 #include "vmbus/backing/endpoint_protocol.h"
@@ -70,11 +79,14 @@ class SocketEndpointBacking final : public DeviceBacking {
   int event_fd() const noexcept override { return epoll_.get(); }
   Result<std::uint32_t> take_interrupts() noexcept override;
   Status irqcontrol(std::int32_t value) noexcept override;
-  std::string describe() const override { return "hvsim endpoint " + node_.string(); }
+  std::string describe() const override { return "endpoint " + node_.string(); }
   // Throws DeviceError: those of the allocation, and the host refusing the
   // registration (naming its errno: EEXIST overlap, ENOSPC too many regions),
   // not answering, or the device rescinded.
   DmaRegion allocate_dma(std::size_t bytes, const DmaOptions& options) override;
+  // A sealed memfd (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), mapped here
+  // and formatted, then offered with ShareCounters. Once per connection.
+  CountersTable share_counters(std::uint32_t slots) noexcept override;
 
   // Lets the host address [gpa_base, gpa_base + size) as the first `size`
   // bytes of `memfd` (RegisterMemory; the fd is duplicated by the transfer,
@@ -115,6 +127,9 @@ class SocketEndpointBacking final : public DeviceBacking {
   std::uint32_t map_count_ = 0;
   endpoint::MapInfo maps_[endpoint::kMaxMaps]{};
   UniqueFd map_fds_[endpoint::kMaxMaps];
+  endpoint::InterruptKind interrupt_kind_ = endpoint::InterruptKind::eventfd;
+  UioInterruptCount uio_count_;  // interrupt_kind_ uio
+  MappedRegion counters_;
   std::mutex socket_mutex_;
   std::atomic<bool> rescinded_{false};
 };

@@ -6,6 +6,7 @@
 
 #include "backing_errors.h"
 #include "dma_memory.h"
+#include "pagemap.h"
 #include "socket_endpoint_backing.h"
 #include "vmbus/device/dma_region.h"
 #include "vmbus/hv_page.h"
@@ -41,6 +42,13 @@ std::string registration_error(const Error& e) {
 
 DmaRegion SocketEndpointBacking::allocate_dma(std::size_t bytes, const DmaOptions& options) {
   const std::string what = describe();
+  if (interrupt_kind_ == endpoint::InterruptKind::uio) {
+    // A kernel device leased through vmbusd: the host is Hyper-V, which
+    // addresses guest-physical frames, as KernelUioBacking::allocate_dma.
+    DmaMemory m = allocate_dma_memory(what, bytes, options, /*lock=*/true);
+    std::vector<std::uint64_t> frames = physical_frames(what, m.mapping->data(), m.mapping->size());
+    return DmaRegion(std::move(m.mapping), std::move(frames), DmaAddressing::physical, m.page_size);
+  }
   DmaMemory m = allocate_dma_memory(what, bytes, options, /*lock=*/false);
   const auto base = reinterpret_cast<std::uintptr_t>(m.mapping->data());
   const std::size_t size = m.mapping->size();

@@ -80,8 +80,17 @@ void SocketEndpointBacking::handshake() {
   if (m.fds_truncated || m.fd_count != fds_expected) {
     fail("DeviceReply carries " + (m.fds_truncated ? "more than " + std::to_string(kMaxReceivedFds) : std::to_string(m.fd_count)) +
          " file descriptors, expected map_count + 1 = " + std::to_string(fds_expected) +
-         " (one memfd per map, then the interrupt eventfd)");
+         " (one per map, then the interrupt fd)");
   }
+
+  if (device.interrupt_kind != static_cast<std::uint32_t>(endpoint::InterruptKind::eventfd) &&
+      device.interrupt_kind != static_cast<std::uint32_t>(endpoint::InterruptKind::uio)) {
+    fail("DeviceReply has interrupt_kind " + std::to_string(device.interrupt_kind) +
+         ", expected 0 (eventfd) or 1 (a kernel uio file)");
+  }
+  interrupt_kind_ = static_cast<endpoint::InterruptKind>(device.interrupt_kind);
+  const bool kernel_file = interrupt_kind_ == endpoint::InterruptKind::uio;
+  const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 
   for (std::uint32_t k = 0; k < device.map_count; ++k) {
     const endpoint::MapInfo& info = device.maps[k];
@@ -92,30 +101,46 @@ void SocketEndpointBacking::handshake() {
     if (info.offset != 0) {
       fail(named + ": offset " + std::to_string(info.offset) + ", expected 0 (as every uio_hv_generic map)");
     }
-    struct stat st {};
-    if (::fstat(m.fds[k].get(), &st) < 0) fail(named + ": fstat of its memfd: " + errno_text(errno));
-    if (!S_ISREG(st.st_mode)) fail(named + ": its file descriptor is not a memory file (memfd)");
-    if (static_cast<std::uint64_t>(st.st_size) != info.size) {
-      fail(named + ": the memfd holds " + std::to_string(st.st_size) + " bytes but MapInfo says " +
-           std::to_string(info.size));
+    if (info.mmap_offset % page != 0 || info.mmap_offset > UINT64_MAX / 2) {
+      fail(named + ": mmap_offset " + std::to_string(info.mmap_offset) + " is not a multiple of the page size (" +
+           std::to_string(page) + ")");
     }
-    // Keep the server from shrinking memory we map: a later access past a
-    // shrunken memfd is SIGBUS. Best effort: only a memfd created with
-    // MFD_ALLOW_SEALING accepts seals, and then adding one is harmless.
-    (void)::fcntl(m.fds[k].get(), F_ADD_SEALS, F_SEAL_SHRINK);
+    struct stat st {};
+    if (::fstat(m.fds[k].get(), &st) < 0) fail(named + ": fstat of its file descriptor: " + errno_text(errno));
+    if (kernel_file) {
+      // The kernel's /dev/uioN: mmap itself checks the offset and length.
+      if (!S_ISCHR(st.st_mode)) fail(named + ": interrupt_kind is uio but its file descriptor is not a character device");
+    } else {
+      if (!S_ISREG(st.st_mode)) fail(named + ": its file descriptor is not a memory file (memfd)");
+      if (static_cast<std::uint64_t>(st.st_size) < info.mmap_offset + info.size) {
+        fail(named + ": the memfd holds " + std::to_string(st.st_size) + " bytes but MapInfo says " +
+             std::to_string(info.size) + " at offset " + std::to_string(info.mmap_offset));
+      }
+      // Keep the server from shrinking memory we map: a later access past a
+      // shrunken memfd is SIGBUS. Best effort: only a memfd created with
+      // MFD_ALLOW_SEALING accepts seals, and then adding one is harmless.
+      (void)::fcntl(m.fds[k].get(), F_ADD_SEALS, F_SEAL_SHRINK);
+    }
     maps_[k] = info;
     map_fds_[k] = std::move(m.fds[k]);
   }
   map_count_ = device.map_count;
 
   UniqueFd& interrupt = m.fds[device.map_count];
-  if (!is_eventfd(interrupt.get())) fail("the last file descriptor of DeviceReply is not an eventfd");
+  if (kernel_file) {
+    struct stat st {};
+    if (::fstat(interrupt.get(), &st) < 0 || !S_ISCHR(st.st_mode)) {
+      fail("interrupt_kind is uio but the last file descriptor of DeviceReply is not a character device");
+    }
+  } else if (!is_eventfd(interrupt.get())) {
+    fail("the last file descriptor of DeviceReply is not an eventfd");
+  }
   // Non-blocking reads turn "no interrupt" into EAGAIN. The flag is shared
-  // with the server's copy of the fd, where it only affects writes that
-  // would overflow the 64-bit counter.
+  // with the server's copy of the fd: an eventfd's server only writes, where
+  // it matters only for a counter overflow; uio's write (irqcontrol) ignores it.
   const int flags = ::fcntl(interrupt.get(), F_GETFL);
   if (flags < 0 || ::fcntl(interrupt.get(), F_SETFL, flags | O_NONBLOCK) < 0) {
-    fail("making the interrupt eventfd non-blocking: " + errno_text(errno));
+    fail("making the interrupt fd non-blocking: " + errno_text(errno));
   }
   eventfd_ = std::move(interrupt);
 }

@@ -22,7 +22,12 @@ Result<std::unique_ptr<Channel>> Channel::attach(std::span<std::byte> tx_ring, s
 }
 
 Channel::Channel(OutgoingRing tx, IncomingRing rx, Signaller& signaller, ChannelConfig config) noexcept
-    : tx_(tx), rx_(rx), signaller_(&signaller), config_(config) {}
+    : tx_(tx), rx_(rx), signaller_(&signaller), config_(config), counters_(config.counters) {
+  if (counters_ == nullptr) {
+    own_counters_ = std::make_unique<ChannelCounters>();
+    counters_ = own_counters_.get();
+  }
+}
 
 // ---- Sending ----------------------------------------------------------------
 
@@ -30,7 +35,7 @@ Status Channel::write(const OutgoingPacket& packet) noexcept {
   if (rescinded_.load(std::memory_order_relaxed)) return Error{Errc::rescinded, 0};
   Status s = tx_.write(packet);
   if (!s) {
-    if (s.error().code == Errc::full) ChannelCounters::add(counters_.ring_full_events, 1);
+    if (s.error().code == Errc::full) ChannelCounters::add(counters_->ring_full_events, 1);
     return s;
   }
   ++staged_packets_;
@@ -46,8 +51,8 @@ Status Channel::flush() noexcept {
     return Error{Errc::rescinded, 0};
   }
   const bool needs_signal = tx_.commit();
-  ChannelCounters::add(counters_.packets_sent, staged_packets_);
-  ChannelCounters::add(counters_.bytes_sent, staged_bytes_);
+  ChannelCounters::add(counters_->packets_sent, staged_packets_);
+  ChannelCounters::add(counters_->bytes_sent, staged_bytes_);
   staged_packets_ = 0;
   staged_bytes_ = 0;
   // hv_ringbuffer_write + hv_signal_on_write: only on empty -> non-empty with
@@ -70,7 +75,7 @@ Status Channel::send(const OutgoingPacket& packet) noexcept {
 Status Channel::signal_host() noexcept {
   Status s = signaller_->signal();
   if (s) {
-    counters_.signals_sent.fetch_add(1, std::memory_order_relaxed);
+    counters_->signals_sent.fetch_add(1, std::memory_order_relaxed);
   } else if (s.error().code == Errc::rescinded) {
     mark_rescinded();
   }
@@ -86,7 +91,7 @@ Error Channel::receive_error(Error error) noexcept {
     remask_if_unmasked();
     if (rescinded_.load(std::memory_order_acquire)) return Error{Errc::rescinded, 0};
   } else if (error.is_corruption()) {
-    ChannelCounters::add(counters_.corrupt_packets, 1);
+    ChannelCounters::add(counters_->corrupt_packets, 1);
   }
   return error;
 }
@@ -94,8 +99,8 @@ Error Channel::receive_error(Error error) noexcept {
 Result<IncomingPacket> Channel::receive(std::span<std::byte> buffer) noexcept {
   Result<IncomingPacket> p = rx_.read(buffer);
   if (!p) return receive_error(p.error());
-  ChannelCounters::add(counters_.packets_received, 1);
-  ChannelCounters::add(counters_.bytes_received, kPacketDescriptorSize + p->header.size() + p->payload.size());
+  ChannelCounters::add(counters_->packets_received, 1);
+  ChannelCounters::add(counters_->bytes_received, kPacketDescriptorSize + p->header.size() + p->payload.size());
   return p;
 }
 
@@ -107,8 +112,8 @@ Result<PacketView> Channel::peek() noexcept {
 
 bool Channel::consume(const PacketView& view) noexcept {
   if (!rx_.consume(view)) return false;
-  ChannelCounters::add(counters_.packets_received, 1);
-  ChannelCounters::add(counters_.bytes_received, view.ring_size - kPacketTrailerSize);
+  ChannelCounters::add(counters_->packets_received, 1);
+  ChannelCounters::add(counters_->bytes_received, view.ring_size - kPacketTrailerSize);
   return true;
 }
 

@@ -18,6 +18,7 @@
 #include "../backing/backing_errors.h"
 #include "file_watch.h"
 #include "subchannel_ring.h"
+#include "vmbus/channel/counters_table.h"
 #include "uio_map_layout.h"
 #include "vmbus/device/discovery.h"
 #include "vmbus/device/sysfs.h"
@@ -32,6 +33,7 @@ struct Device::State {
   DeviceInfo info;
   detail::UioMapLayout layout;
   std::unique_ptr<DeviceBacking> backing;
+  CountersTable counters;  // in the backing's memory; slot i is slots[i]
   MappedRegion rings;
   MappedRegion int_page;
   MappedRegion monitor_page;
@@ -54,6 +56,10 @@ struct Device::State {
                                             const std::filesystem::path& id_file,
                                             const std::filesystem::path& monitor_id_file);
   Channel& publish(Slot slot);
+  // Slot `index`'s counters in the shared table, or null (the channel keeps its own).
+  ChannelCounters* counters_for(std::uint32_t index, std::uint32_t relid) noexcept {
+    return index < counters.slot_count() ? &counters.open_slot(index, relid) : nullptr;
+  }
 };
 
 namespace {
@@ -123,6 +129,8 @@ std::unique_ptr<Device> Device::open(const DeviceInfo& info, DeviceOptions optio
     if (layout.send) state->send = backing.map(layout.send->index, layout.send->size);
   }
 
+  state->counters = backing.share_counters(kMaxChannels);
+
   // hv_uio_probe: TX (guest -> host) at +0, RX at +ring_size.
   const std::span<std::byte> rings(state->rings.data(), state->rings.size());
   State::Slot primary;
@@ -132,7 +140,8 @@ std::unique_ptr<Device> Device::open(const DeviceInfo& info, DeviceOptions optio
                                  *primary.signaller,
                                  ChannelConfig{.relid = info.relid,
                                                .monitor_id = info.monitor_id,
-                                               .unmask_epoch = &state->unmask_epoch});
+                                               .unmask_epoch = &state->unmask_epoch,
+                                               .counters = state->counters_for(0, info.relid)});
   if (!channel) {
     throw_file_error(detail::uio_map_dir(info, 0),
                        "the txrx_rings headers are unusable (" + channel.error().message() +
@@ -205,7 +214,8 @@ Channel& Device::open_subchannel(std::uint32_t relid, std::chrono::milliseconds 
   auto channel = Channel::attach(ring.subspan(0, half), ring.subspan(half, half), *slot.signaller,
                                  ChannelConfig{.relid = relid,
                                                .monitor_id = monitor_id,
-                                               .unmask_epoch = &state_->unmask_epoch});
+                                               .unmask_epoch = &state_->unmask_epoch,
+                                               .counters = state_->counters_for(channel_count(), relid)});
   if (!channel) {
     throw_file_error(ring_file, "the ring headers are unusable (" + channel.error().message() + ")");
   }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "device_test_support.h"
+#include "vmbus/channel/counters_table.h"
 #include "vmbus/device/device.h"
 #include "vmbus/hv_monitor_page.h"
 #include "vmbus/ring/incoming_ring.h"
@@ -73,7 +74,7 @@ using DeviceEndpoint = Fixture;
 TEST_F(DeviceEndpoint, MonitoredPrimaryChannelRoundTrip) {
   FakeHost host(small_maps());
   auto dev = vmbus::Device::open(uio_device_info(sysfs_dir, host.path(), small_maps(), /*monitor_id=*/5, /*relid=*/14));
-  EXPECT_THAT(dev->describe(), HasSubstr("hvsim endpoint"));
+  EXPECT_THAT(dev->describe(), HasSubstr("endpoint "));
   ASSERT_EQ(dev->channel_count(), 1u);
   vmbus::Channel& ch = dev->channel(0);
   EXPECT_EQ(ch.relid(), 14u);
@@ -268,6 +269,49 @@ TEST_F(DeviceEndpoint, SubchannelDirectoryGoneRescindsOnlyThatChannel) {
   EXPECT_TRUE(sub.rescinded());
   EXPECT_FALSE(dev->channel(0).rescinded());
   EXPECT_TRUE(HasError(sub.send_inband(pattern_bytes(8, 5), 1), Errc::rescinded));
+}
+
+}  // namespace
+
+namespace {
+
+// A vmbusd lease of a kernel device passes the kernel's one /dev/uioN file
+// for every map, each at its own mmap offset: the device must map each map
+// at its offset (here one memfd laid out the same way).
+TEST_F(DeviceEndpoint, MapsInOneFileAreMappedAtTheirOffsets) {
+  FakeHost host(small_maps(), {}, /*initialize_rings=*/true, /*one_file=*/true);
+  auto dev = vmbus::Device::open(uio_device_info(sysfs_dir, host.path(), small_maps(), /*monitor_id=*/5, /*relid=*/14));
+  vmbus::Channel& ch = dev->channel(0);
+  HostRings h(host.host_map(0));
+  const auto request = pattern_bytes(64, 3);
+  ASSERT_TRUE(IsOk(ch.send_inband(request, 7, false)));
+  // Map 1 (int page) and map 2 (monitor page) are the file's later pages.
+  EXPECT_TRUE(vmbus::take_int_page_bit(host.host_map(1) + 0, 14));
+  EXPECT_TRUE(vmbus::take_monitor_bit(host.host_map(2), 5));
+  alignas(8) std::byte buffer[256];
+  auto p = h.reader->read(buffer);
+  ASSERT_TRUE(IsOk(p));
+  EXPECT_EQ(p->trans_id, 7u);
+}
+
+// The counters a driver keeps are readable by the endpoint's server from
+// the memfd the device shares, as vmbusd reads them for GetChannel.
+TEST_F(DeviceEndpoint, CountersAreSharedWithTheEndpointServer) {
+  FakeHost host(small_maps());
+  auto dev = vmbus::Device::open(uio_device_info(sysfs_dir, host.path(), small_maps(), /*monitor_id=*/5, /*relid=*/14));
+  vmbus::Channel& ch = dev->channel(0);
+  for (int i = 0; i < 200 && host.shared_counters().empty(); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_FALSE(host.shared_counters().empty()) << "no ShareCounters";
+  EXPECT_EQ(host.shared_counter_slots(), vmbus::Device::kMaxChannels);
+
+  const auto request = pattern_bytes(100, 1);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(IsOk(ch.send_inband(request, static_cast<std::uint64_t>(1 + i), false)));
+  auto seen = vmbus::read_shared_counters(host.shared_counters(), 14);
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->packets_sent, 3u);
+  EXPECT_EQ(seen->bytes_sent, ch.counters().snapshot().bytes_sent);
+  EXPECT_EQ(seen->packets_received, 0u);
+  EXPECT_FALSE(vmbus::read_shared_counters(host.shared_counters(), 15).has_value()) << "no channel 15";
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -99,9 +100,10 @@ inline void send_bytes(int conn, std::span<const std::byte> bytes, std::vector<i
 struct ServerMessage {
   ssize_t size = -1;  // 0: the client closed; -1: error
   std::size_t fd_count = 0;
+  UniqueFd first_fd;  // the first fd it carried, if any
 };
 
-// One datagram from the client; fds it carries are closed.
+// One datagram from the client; fds it carries are closed, but the first.
 inline ServerMessage receive_bytes(int conn, std::span<std::byte> buffer) {
   iovec iov{buffer.data(), buffer.size()};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)]{};
@@ -118,7 +120,11 @@ inline ServerMessage receive_bytes(int conn, std::span<std::byte> buffer) {
     for (std::size_t i = 0; i < n; ++i) {
       int fd;
       std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      ::close(fd);
+      if (out.fd_count == 0) {
+        out.first_fd.reset(fd);
+      } else {
+        ::close(fd);
+      }
       ++out.fd_count;
     }
   }
@@ -229,14 +235,19 @@ class FakeHost {
  public:
   // With `initialize_rings`, the host initializes both rings of a
   // "txrx_rings" map (hv_ringbuffer_init) before answering Hello.
-  explicit FakeHost(std::vector<MapSpec> maps, const fs::path& socket_path = {}, bool initialize_rings = true)
+  // With `one_file`, every map lives in one memfd at page-aligned offsets
+  // (MapInfo.mmap_offset), the shape of a kernel uio file passed on.
+  explicit FakeHost(std::vector<MapSpec> maps, const fs::path& socket_path = {}, bool initialize_rings = true,
+                    bool one_file = false)
       : specs_(std::move(maps)),
         initialize_rings_(initialize_rings),
+        one_file_(one_file),
         endpoint_([this](int conn) { serve(conn); }, socket_path) {}
   ~FakeHost() {
     endpoint_.hang_up();
     endpoint_.join();
     for (std::size_t k = 0; k < host_maps_.size(); ++k) ::munmap(host_maps_[k], specs_[k].size);
+    if (shared_counters_ != nullptr) ::munmap(shared_counters_, shared_counters_size_);
   }
   FakeHost(const FakeHost&) = delete;
   FakeHost& operator=(const FakeHost&) = delete;
@@ -260,6 +271,16 @@ class FakeHost {
     endpoint_.send_from_test(as_bytes_of(m));
   }
   void hang_up() { endpoint_.hang_up(); }
+  // The client's CountersTable (ShareCounters), mapped read-only as vmbusd
+  // does; empty until it arrived.
+  std::span<const std::byte> shared_counters() {
+    std::lock_guard lock(mutex_);
+    return {static_cast<const std::byte*>(shared_counters_), shared_counters_size_};
+  }
+  std::uint32_t shared_counter_slots() {
+    std::lock_guard lock(mutex_);
+    return shared_counter_slots_;
+  }
 
   // What the client asked, and how to answer.
   std::vector<std::int32_t> irqcontrol_values() {
@@ -285,9 +306,18 @@ class FakeHost {
     read_hello(conn);
     std::vector<endpoint::MapInfo> infos;
     std::vector<int> fds;
+    std::uint64_t file_size = 0;  // one_file_: the maps one after another, each page-aligned
+    for (const MapSpec& spec : specs_) file_size += (spec.size + 4095) / 4096 * 4096;
+    std::uint64_t at = 0;
     for (const MapSpec& spec : specs_) {
-      memfds_.push_back(make_memfd(spec.size));
-      void* p = ::mmap(nullptr, spec.size, PROT_READ | PROT_WRITE, MAP_SHARED, memfds_.back().get(), 0);
+      void* p;
+      if (one_file_) {
+        if (memfds_.empty()) memfds_.push_back(make_memfd(file_size));
+        p = ::mmap(nullptr, spec.size, PROT_READ | PROT_WRITE, MAP_SHARED, memfds_.front().get(), static_cast<off_t>(at));
+      } else {
+        memfds_.push_back(make_memfd(spec.size));
+        p = ::mmap(nullptr, spec.size, PROT_READ | PROT_WRITE, MAP_SHARED, memfds_.back().get(), 0);
+      }
       host_maps_.push_back(p);
       if (initialize_rings_ && spec.name == "txrx_rings") {
         auto* base = static_cast<std::byte*>(p);
@@ -298,6 +328,8 @@ class FakeHost {
         }
       }
       infos.push_back(map_info(spec.name, spec.size));
+      infos.back().mmap_offset = one_file_ ? at : 0;
+      at += (spec.size + 4095) / 4096 * 4096;
       fds.push_back(memfds_.back().get());
     }
     eventfd_ = make_eventfd();
@@ -330,6 +362,21 @@ class FakeHost {
         }
         EXPECT_EQ(m.fd_count, 1u);
         send_bytes(conn, as_bytes_of(result_message(endpoint::MessageType::register_memory_result, 0)));
+      } else if (h.type == static_cast<std::uint32_t>(endpoint::MessageType::share_counters)) {
+        endpoint::ShareCounters request;
+        std::memcpy(&request, buffer, sizeof request);
+        struct stat st {};
+        EXPECT_EQ(m.fd_count, 1u);
+        EXPECT_EQ(::fstat(m.first_fd.get(), &st), 0);
+        EXPECT_NE(::fcntl(m.first_fd.get(), F_GET_SEALS) & F_SEAL_SHRINK, 0) << "shared counters must be sealed";
+        void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_SHARED, m.first_fd.get(), 0);
+        EXPECT_NE(p, MAP_FAILED);
+        std::lock_guard lock(mutex_);
+        if (p != MAP_FAILED && shared_counters_ == nullptr) {
+          shared_counters_ = p;
+          shared_counters_size_ = static_cast<std::size_t>(st.st_size);
+          shared_counter_slots_ = request.slot_count;
+        }
       }
     }
   }
@@ -343,6 +390,10 @@ class FakeHost {
   std::mutex mutex_;
   std::vector<std::int32_t> irqcontrol_values_;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> registered_;
+  bool one_file_;
+  void* shared_counters_ = nullptr;
+  std::size_t shared_counters_size_ = 0;
+  std::uint32_t shared_counter_slots_ = 0;
   TestEndpoint endpoint_;  // last: its thread uses everything above
 };
 

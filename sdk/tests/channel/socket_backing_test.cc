@@ -108,12 +108,20 @@ INSTANTIATE_TEST_SUITE_P(
                 },
                 "carries more than 16 file descriptors"},
         Hostile{"MapSizeMismatch", [](Reply& r) { r.message.maps[1].size = 8192; },
-                "map 1 (int_page): the memfd holds 4096 bytes but MapInfo says 8192"},
+                "map 1 (int_page): the memfd holds 4096 bytes but MapInfo says 8192 at offset 0"},
+        Hostile{"MapPastTheMemfd", [](Reply& r) { r.message.maps[1].mmap_offset = 4096; },
+                "map 1 (int_page): the memfd holds 4096 bytes but MapInfo says 4096 at offset 4096"},
+        Hostile{"UnalignedMmapOffset", [](Reply& r) { r.message.maps[0].mmap_offset = 100; },
+                "map 0 (txrx_rings): mmap_offset 100 is not a multiple of the page size"},
+        Hostile{"UnknownInterruptKind", [](Reply& r) { r.message.interrupt_kind = 7; },
+                "interrupt_kind 7, expected 0 (eventfd) or 1 (a kernel uio file)"},
+        Hostile{"UioKindWithMemfds", [](Reply& r) { r.message.interrupt_kind = 1; },
+                "map 0 (txrx_rings): interrupt_kind is uio but its file descriptor is not a character device"},
         Hostile{"TruncatedMessage", [](Reply& r) { r.size = 100; },
-                "its header says 416 bytes but 100 arrived"},
+                "its header says 456 bytes but 100 arrived"},
         Hostile{"ShorterThanAHeader", [](Reply& r) { r.size = 4; }, "shorter than a message header"},
         Hostile{"SizeFieldLies", [](Reply& r) { r.message.header.size = 200; },
-                "its header says 200 bytes but 416 arrived"},
+                "its header says 200 bytes but 456 arrived"},
         Hostile{"NoMaps", [](Reply& r) { r.message.map_count = 0; }, "announces 0 maps, expected 1 to 5"},
         Hostile{"TooManyMaps", [](Reply& r) { r.message.map_count = 9; }, "announces 9 maps, expected 1 to 5"},
         Hostile{"UnterminatedName", [](Reply& r) { std::memset(r.message.maps[0].name, 'A', 64); },
@@ -169,7 +177,7 @@ TEST(SocketBacking, OversizedReplyIsRefused) {
     std::vector<std::byte> big(600);
     vmbus::test::send_bytes(conn, big);
   });
-  EXPECT_THAT(socket_open_error(ep.path()), HasSubstr("600 bytes, longer than any message of the protocol (416)"));
+  EXPECT_THAT(socket_open_error(ep.path()), HasSubstr("600 bytes, longer than any message of the protocol (456)"));
 }
 
 TEST(SocketBacking, ServerClosingWithoutAReplyIsReported) {
@@ -207,7 +215,7 @@ TEST(SocketBacking, NobodyListening) {
 TEST(SocketBacking, MapsAreSharedWithTheHostAndSealedAgainstShrinking) {
   FakeHost host(kMaps);
   auto backing = vmbus::open_backing(host.path());
-  EXPECT_THAT(backing->describe(), HasSubstr("hvsim endpoint " + host.path().string()));
+  EXPECT_THAT(backing->describe(), HasSubstr("endpoint " + host.path().string()));
   vmbus::MappedRegion rings = backing->map(0, 16384);
   ASSERT_TRUE(rings);
   EXPECT_EQ(rings.size(), 16384u);

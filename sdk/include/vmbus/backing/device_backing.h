@@ -45,6 +45,7 @@ namespace vmbus {
 // vmbus/device/dma_region.h; callers of allocate_dma() include it.
 class DmaRegion;
 struct DmaOptions;
+class CountersTable;  // vmbus/channel/counters_table.h
 
 // Set-up errors (opening, mapping, sysfs) are exceptions that name the file or
 // device and what was expected. The data path uses Result instead.
@@ -95,7 +96,7 @@ class DeviceBacking {
   // each channel without a monitor id. Errc::rescinded after a rescind.
   virtual Status irqcontrol(std::int32_t value) noexcept = 0;
 
-  // What this is, for messages: "uio /dev/uio0", "hvsim endpoint /tmp/x/dev/uio0".
+  // What this is, for messages: "uio /dev/uio0", "endpoint /tmp/x/dev/uio0".
   virtual std::string describe() const = 0;
 
   // At least `bytes` of memory the host can address by GPA, with its frame
@@ -105,6 +106,13 @@ class DeviceBacking {
   // DeviceError naming the device and what failed. The default throws: a
   // provider that cannot offer DMA memory says so.
   virtual DmaRegion allocate_dma(std::size_t bytes, const DmaOptions& options);
+
+  // A CountersTable of `slots` slots in memory the provider's server can
+  // read (an endpoint: a sealed memfd offered with ShareCounters, which
+  // vmbusd shows in GetChannel). The backing owns the memory. An empty
+  // table when there is no one to share with (the kernel) or the memory
+  // could not be made: the channels then keep their counters privately.
+  virtual CountersTable share_counters(std::uint32_t slots) noexcept;
 };
 
 // Opens the device node: a character device gives the kernel's uio backing,

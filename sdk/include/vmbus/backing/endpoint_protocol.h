@@ -10,12 +10,20 @@
 //
 //   kernel /dev/uioN                      endpoint
 //   open()                                connect(); Hello -> DeviceReply + fds
-//   mmap(fd, index * PAGE_SIZE, size)     mmap(map fd K, 0, size)
-//   read(fd, &u32) / poll(POLLIN)         read(interrupt eventfd) / poll it
+//   mmap(fd, index * PAGE_SIZE, size)     mmap(map fd K, MapInfo.mmap_offset, size)
+//   read(fd, &u32) / poll(POLLIN)         read(interrupt fd) / poll it
 //   write(fd, &s32 v)  (irqcontrol)       IrqControl{v} -> IrqControlResult
 //   -EIO after rescind                    Rescinded message, then the socket closes
 //   (no kernel equivalent: the SDK's      RegisterMemory{gpa, size} + memfd
 //    faster DMA path on hvsim)             -> RegisterMemoryResult
+//   (no kernel equivalent: counters a     ShareCounters{slots} + sealed memfd
+//    control plane reads)                  (no reply)
+//
+// Two kinds of server give the same shape. hvsim sends one memfd per map
+// (mmap_offset 0) and an interrupt eventfd. vmbusd leasing a kernel device
+// passes the kernel's own /dev/uioN file: every map fd is that file with
+// mmap_offset = K * PAGE_SIZE (uio_mmap's convention), and the interrupt fd
+// is the file too, whose read gives uio's running total (interrupt_kind).
 //
 // Transport: SOCK_SEQPACKET, one message per datagram. Each message starts
 // with a MessageHeader. File descriptors travel as SCM_RIGHTS on the message
@@ -35,7 +43,8 @@
 namespace vmbus::endpoint {
 
 inline constexpr std::uint32_t kMagic = 0x55424d56;  // "VMBU" in memory order
-inline constexpr std::uint32_t kVersion = 1;
+// 2: MapInfo.mmap_offset, DeviceReply.interrupt_kind, ShareCounters.
+inline constexpr std::uint32_t kVersion = 2;
 // uio_hv_generic exposes at most five maps: txrx_rings, int_page,
 // monitor_page, recv:<gpadl>, send:<gpadl> (MAX_UIO_MAPS is 5).
 inline constexpr std::uint32_t kMaxMaps = 5;
@@ -50,6 +59,7 @@ enum class MessageType : std::uint32_t {
   register_memory = 6,         // client -> server: RegisterMemory + 1 memfd
   register_memory_result = 7,  // server -> client: RegisterMemoryResult
   error = 8,                   // server -> client: ErrorReply, then the socket closes
+  share_counters = 9,          // client -> server: ShareCounters + 1 sealed memfd, no reply
 };
 
 struct [[gnu::packed]] MessageHeader {
@@ -69,30 +79,40 @@ static_assert(offsetof(Hello, magic) == 8);
 static_assert(offsetof(Hello, version) == 12);
 static_assert(sizeof(Hello) == 16);
 
-// One uio map, as /sys/class/uio/uioN/maps/mapK/{name,size,offset} describe it.
+// One uio map, as /sys/class/uio/uioN/maps/mapK/{name,size,offset} describe
+// it, and where its fd maps it.
 struct [[gnu::packed]] MapInfo {
-  char name[kMapNameSize];  // NUL-terminated: "txrx_rings", "int_page", "recv:1234", ...
-  std::uint64_t size;       // bytes; equals maps/mapK/size and the memfd's size
-  std::uint64_t offset;     // maps/mapK/offset (0 for uio_hv_generic's maps)
+  char name[kMapNameSize];     // NUL-terminated: "txrx_rings", "int_page", "recv:1234", ...
+  std::uint64_t size;          // bytes; equals maps/mapK/size (and a memfd's own size)
+  std::uint64_t offset;        // maps/mapK/offset (0 for uio_hv_generic's maps)
+  std::uint64_t mmap_offset;   // the mmap offset in the map's fd: 0 for a memfd,
+                               // K * PAGE_SIZE for a kernel /dev/uioN
 };
 static_assert(offsetof(MapInfo, name) == 0);
 static_assert(offsetof(MapInfo, size) == 64);
 static_assert(offsetof(MapInfo, offset) == 72);
-static_assert(sizeof(MapInfo) == 80);
+static_assert(offsetof(MapInfo, mmap_offset) == 80);
+static_assert(sizeof(MapInfo) == 88);
 
-// Carries map_count + 1 fds: one memfd per map (mmap it at offset 0), then the
-// interrupt eventfd. Reading the eventfd gives the interrupts since the last
-// read; uio's read gives a running total instead, and the SDK's backing turns
-// one into the other.
+// What reading the interrupt fd gives.
+enum class InterruptKind : std::uint32_t {
+  eventfd = 0,  // an eventfd: 8 bytes, the interrupts since the last read
+  uio = 1,      // a kernel /dev/uioN: 4 bytes, the running total (uio_read)
+};
+
+// Carries map_count + 1 fds: one per map (mmap it at its mmap_offset), then
+// the interrupt fd. The SDK's backing turns either interrupt kind into
+// "interrupts since the last call".
 struct [[gnu::packed]] DeviceReply {
   MessageHeader header;
-  std::uint32_t map_count;  // 1..kMaxMaps
-  std::uint32_t reserved;
-  MapInfo maps[kMaxMaps];   // the first map_count are meaningful
+  std::uint32_t map_count;       // 1..kMaxMaps
+  std::uint32_t interrupt_kind;  // InterruptKind
+  MapInfo maps[kMaxMaps];        // the first map_count are meaningful
 };
 static_assert(offsetof(DeviceReply, map_count) == 8);
+static_assert(offsetof(DeviceReply, interrupt_kind) == 12);
 static_assert(offsetof(DeviceReply, maps) == 16);
-static_assert(sizeof(DeviceReply) == 16 + 5 * 80);
+static_assert(sizeof(DeviceReply) == 16 + 5 * 88);
 
 // hv_uio_irqcontrol: for the primary channel and every subchannel, set the
 // inbound ring's interrupt_mask = !value; if value != 0, signal the host on
@@ -132,6 +152,20 @@ struct [[gnu::packed]] RegisterMemoryResult {
   std::uint32_t reserved;
 };
 static_assert(sizeof(RegisterMemoryResult) == 16);
+
+// Offers the client's per-channel counters to the server, which may map the
+// memfd read-only and read them while the data path runs (vmbusd shows them
+// in GetChannel; hvsim ignores them). The memfd holds a CountersTable
+// (vmbus/channel/counters_table.h) of `slot_count` slots and carries the
+// seals F_SEAL_SHRINK | F_SEAL_GROW, so the server's mapping cannot fault.
+// One-way: no reply, so it never holds up the client.
+struct [[gnu::packed]] ShareCounters {
+  MessageHeader header;
+  std::uint32_t slot_count;
+  std::uint32_t reserved;
+};
+static_assert(offsetof(ShareCounters, slot_count) == 8);
+static_assert(sizeof(ShareCounters) == 16);
 
 // Sent before the server closes a connection it refuses (bad magic or
 // version, the device already open, a malformed message).

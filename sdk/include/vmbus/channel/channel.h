@@ -61,6 +61,10 @@ struct ChannelConfig {
   // every channel's RX interrupt_mask. Null if nothing on this device uses
   // irqcontrol (all channels monitored), or in tests.
   const std::atomic<std::uint64_t>* unmask_epoch = nullptr;
+  // Where the counters live: a slot of the device's shared CountersTable
+  // (vmbus/channel/counters_table.h), which must outlive the channel. Null:
+  // the channel keeps its own.
+  ChannelCounters* counters = nullptr;
 };
 
 // The ring header fields as last published, for control planes and tools.
@@ -161,7 +165,7 @@ class Channel {
   std::optional<std::uint8_t> monitor_id() const noexcept { return config_.monitor_id; }
   bool monitored() const noexcept { return config_.monitor_id.has_value(); }
   bool rescinded() const noexcept { return rescinded_.load(std::memory_order_acquire); }
-  const ChannelCounters& counters() const noexcept { return counters_; }
+  const ChannelCounters& counters() const noexcept { return *counters_; }
   ChannelRingState ring_state() const noexcept;
 
   // For Device: the host took the channel (or the device) away. Sends fail
@@ -169,7 +173,7 @@ class Channel {
   void mark_rescinded() noexcept { rescinded_.store(true, std::memory_order_release); }
   // For Device: interrupts seen on the device's fd.
   void count_interrupts(std::uint32_t n) noexcept {
-    counters_.interrupts_seen.fetch_add(n, std::memory_order_relaxed);
+    counters_->interrupts_seen.fetch_add(n, std::memory_order_relaxed);
   }
 
  private:
@@ -193,7 +197,8 @@ class Channel {
   alignas(64) Signaller* signaller_;
   ChannelConfig config_;
   std::atomic<bool> rescinded_{false};
-  ChannelCounters counters_;
+  ChannelCounters* counters_;                     // config_.counters, or own_counters_
+  std::unique_ptr<ChannelCounters> own_counters_;
 };
 
 }  // namespace vmbus

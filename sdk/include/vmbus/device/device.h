@@ -144,7 +144,7 @@ class Device {
   std::optional<SharedBuffer> send_buffer() const noexcept;
 
   const DeviceInfo& info() const noexcept;
-  // "uio /dev/uio0" or "hvsim endpoint /tmp/sim/dev/uio0".
+  // "uio /dev/uio0" or "endpoint /tmp/sim/dev/uio0".
   std::string describe() const;
 
  private:
