@@ -249,8 +249,9 @@ grpc::Status LeaseServiceImpl::ReleaseDevice(grpc::ServerContext* context, const
 grpc::Status LeaseServiceImpl::ListLeases(grpc::ServerContext*, const pb::ListLeasesRequest* request,
                                           pb::ListLeasesResponse* response) {
   return guarded([&] {
+    // By id only: the ended leases of a device rescinded since are still listed.
     std::string device;
-    if (!request->device_id().empty()) device = registry_.get(request->device_id()).info.instance.str();
+    if (!request->device_id().empty()) device = DeviceRegistry::parse_instance(request->device_id()).str();
     if (registry_.leases() == nullptr) return;
     for (const LeaseRecord& l : registry_.leases()->list(request->include_ended())) {
       if (device.empty() || l.device.str() == device) to_proto(l, *response->add_leases());

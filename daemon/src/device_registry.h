@@ -96,12 +96,14 @@ class DeviceRegistry {
   // before start().
   void publish_to(EventBus* bus);
 
+  // A device id as a GUID; ControlError invalid_argument naming it if malformed.
+  static vmbus::Guid parse_instance(std::string_view device_id);
+
  private:
   struct Claimed {
     vmbus::Claim claim;
     SystemClock::time_point at;
   };
-  static vmbus::Guid parse_instance(std::string_view device_id);
   DeviceView view_locked(const vmbus::DeviceInfo& info) const;
   vmbus::Guid resolve(std::string_view selector) const;
 

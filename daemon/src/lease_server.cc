@@ -31,7 +31,9 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-constexpr std::chrono::milliseconds kUpstreamTimeout{5000};
+// Under the SDK's own 5 s wait for its DeviceReply, so that the driver hears
+// why (ETIMEDOUT naming the upstream) rather than timing out itself.
+constexpr std::chrono::milliseconds kUpstreamTimeout{4000};
 // A CountersTable of 64 channels is 12 KiB; anything far larger is not one.
 constexpr std::uint64_t kMaxCountersBytes = 1 << 20;
 
@@ -134,6 +136,11 @@ struct LeaseServer::Lease {
   bool kernel = false;            // upstream is a kernel /dev/uioN: IrqControl answered here
   vmbus::MappedRegion counters;   // the holder's CountersTable (ShareCounters), read-only
   bool started = false;  // Hello answered: a lease
+  // An endpoint upstream was sent Hello and its DeviceReply is awaited
+  // (polled like any other fd, so a slow host holds up no one else).
+  bool awaiting_device_reply = false;
+  std::chrono::steady_clock::time_point reply_deadline{};
+  std::filesystem::path upstream_node;
   bool done = false;     // ended: removed after this pass
   // Set when the device was leased already: the Hello is answered with
   // ErrorReply EBUSY and this text (after the Hello, as hvsim and the
@@ -395,14 +402,21 @@ bool LeaseServer::start_endpoint_lease(Lease& lease, const std::filesystem::path
     send_error(lease.client.get(), e, "vmbusd: " + node.string() + ": sending Hello: " + errno_text(e));
     return false;
   }
-  if (int e = vmbus::detail::wait_readable(up.get(), kUpstreamTimeout); e != 0) {
-    send_error(lease.client.get(), ETIMEDOUT, "vmbusd: no DeviceReply from " + node.string());
-    return false;
-  }
+  // The DeviceReply is handled by on_upstream when it arrives (finish_endpoint_lease).
+  lease.upstream = std::move(up);
+  lease.upstream_node = node;
+  lease.awaiting_device_reply = true;
+  lease.reply_deadline = std::chrono::steady_clock::now() + kUpstreamTimeout;
+  return true;
+}
+
+bool LeaseServer::finish_endpoint_lease(Lease& lease) {
+  lease.awaiting_device_reply = false;
+  const std::string node = lease.upstream_node.string();
   alignas(8) std::byte buffer[ep::kMaxMessageSize];
   vmbus::detail::ReceivedMessage m;
-  if (int e = vmbus::detail::receive_message(up.get(), buffer, m, MSG_DONTWAIT); e != 0 || m.size == 0) {
-    send_error(lease.client.get(), EIO, "vmbusd: " + node.string() + " closed during the handshake");
+  if (int e = vmbus::detail::receive_message(lease.upstream.get(), buffer, m, MSG_DONTWAIT); e != 0 || m.size == 0) {
+    send_error(lease.client.get(), EIO, "vmbusd: " + node + " closed during the handshake");
     return false;
   }
   const std::span<const std::byte> reply(buffer, m.size);
@@ -415,8 +429,8 @@ bool LeaseServer::start_endpoint_lease(Lease& lease, const std::filesystem::path
   if (m.truncated || header.type != static_cast<std::uint32_t>(ep::MessageType::device_reply) ||
       m.size != sizeof(ep::DeviceReply) || device_reply.map_count == 0 || device_reply.map_count > ep::kMaxMaps ||
       m.fd_count != device_reply.map_count + 1) {
-    send_error(lease.client.get(), EPROTO, "vmbusd: malformed DeviceReply from " + node.string());
-    log_warn("malformed DeviceReply from " + node.string() + ": " + std::to_string(m.size) + " bytes, " +
+    send_error(lease.client.get(), EPROTO, "vmbusd: malformed DeviceReply from " + node);
+    log_warn("malformed DeviceReply from " + node + ": " + std::to_string(m.size) + " bytes, " +
              std::to_string(m.fd_count) + " fds");
     return false;
   }
@@ -425,7 +439,6 @@ bool LeaseServer::start_endpoint_lease(Lease& lease, const std::filesystem::path
   if (int e = vmbus::detail::send_message(lease.client.get(), reply, std::span<const int>(fds, m.fd_count)); e != 0) {
     return false;  // the client left already
   }
-  lease.upstream = std::move(up);
   if (std::strncmp(device_reply.maps[0].name, "txrx_rings", sizeof device_reply.maps[0].name) == 0 &&
       device_reply.maps[0].mmap_offset == 0) {
     lease.rings = UniqueFd(::fcntl(m.fds[0].get(), F_DUPFD_CLOEXEC, 0));
@@ -486,6 +499,11 @@ void LeaseServer::on_client(Lease& lease) {
     end(lease, LeaseEnd::holder_closed, "malformed message from the holder", false);
     return;
   }
+  if (lease.awaiting_device_reply) {
+    send_error(lease.client.get(), EPROTO, "vmbusd: a message before the DeviceReply");
+    end(lease, LeaseEnd::holder_closed, "", false);
+    return;
+  }
   if (!lease.started) {
     const auto hello = load<ep::Hello>(msg);
     if (header.type != static_cast<std::uint32_t>(ep::MessageType::hello) || m.size != sizeof hello ||
@@ -532,6 +550,10 @@ void LeaseServer::on_client(Lease& lease) {
 }
 
 void LeaseServer::on_upstream(Lease& lease) {
+  if (lease.awaiting_device_reply) {
+    if (!finish_endpoint_lease(lease)) end(lease, LeaseEnd::holder_closed, "", false);
+    return;
+  }
   alignas(8) std::byte buffer[ep::kMaxMessageSize];
   vmbus::detail::ReceivedMessage m;
   const int e = vmbus::detail::receive_message(lease.upstream.get(), buffer, m, MSG_DONTWAIT);
@@ -558,6 +580,31 @@ void LeaseServer::on_upstream(Lease& lease) {
   if (type == T::rescinded || type == T::error) end(lease, LeaseEnd::device_rescinded, "", false);
 }
 
+// Caller holds mutex_.
+int LeaseServer::poll_timeout_ms(std::chrono::steady_clock::time_point now) const {
+  int timeout = -1;
+  for (const auto& lease : leases_) {
+    if (lease->done || !lease->awaiting_device_reply) continue;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(lease->reply_deadline - now).count();
+    const int ms = left < 0 ? 0 : static_cast<int>(std::min<long long>(left, kUpstreamTimeout.count()));
+    if (timeout < 0 || ms < timeout) timeout = ms;
+  }
+  return timeout;
+}
+
+// Caller holds mutex_.
+void LeaseServer::expire_handshakes(std::chrono::steady_clock::time_point now) {
+  for (auto& lease : leases_) {
+    if (lease->done || !lease->awaiting_device_reply || now < lease->reply_deadline) continue;
+    send_error(lease->client.get(), ETIMEDOUT,
+               "vmbusd: no DeviceReply from " + lease->upstream_node.string() + " within " +
+                   std::to_string(kUpstreamTimeout.count()) + " ms");
+    log_warn("no DeviceReply from " + lease->upstream_node.string() + "; the lease attempt of pid " +
+             std::to_string(lease->record.pid) + " is refused");
+    end(*lease, LeaseEnd::holder_closed, "", false);
+  }
+}
+
 void LeaseServer::run() noexcept {
   enum class Kind { wake, listener, client, upstream };
   struct Slot {
@@ -569,8 +616,10 @@ void LeaseServer::run() noexcept {
   while (!stopping_.load()) {
     fds.clear();
     slots.clear();
+    int timeout_ms = -1;
     {
       std::lock_guard lock(mutex_);
+      timeout_ms = poll_timeout_ms(std::chrono::steady_clock::now());
       fds.push_back({wake_fd_.get(), POLLIN, 0});
       slots.push_back({Kind::wake, nullptr});
       for (auto& [guid, l] : listeners_) {
@@ -587,8 +636,9 @@ void LeaseServer::run() noexcept {
         }
       }
     }
-    if (::poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR
+    if (::poll(fds.data(), fds.size(), timeout_ms) < 0) continue;  // EINTR
     std::lock_guard lock(mutex_);
+    expire_handshakes(std::chrono::steady_clock::now());
     for (std::size_t i = 0; i < fds.size(); ++i) {
       if (fds[i].revents == 0) continue;
       switch (slots[i].kind) {

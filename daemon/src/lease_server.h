@@ -149,7 +149,10 @@ class LeaseServer {
   void on_client(Lease& lease);
   void on_upstream(Lease& lease);
   bool start_lease(Lease& lease);  // Hello: open upstream, relay DeviceReply
-  bool start_endpoint_lease(Lease& lease, const std::filesystem::path& node);
+  bool start_endpoint_lease(Lease& lease, const std::filesystem::path& node);  // sends Hello upstream
+  bool finish_endpoint_lease(Lease& lease);  // the upstream's DeviceReply arrived: relay it
+  void expire_handshakes(std::chrono::steady_clock::time_point now);
+  int poll_timeout_ms(std::chrono::steady_clock::time_point now) const;
   bool start_kernel_lease(Lease& lease, const std::filesystem::path& node);
   void on_share_counters(Lease& lease, vmbus::detail::ReceivedMessage& m);
   void on_kernel_irqcontrol(Lease& lease, std::span<const std::byte> message);

@@ -420,6 +420,41 @@ TEST_F(Lease, AKernelUioDeviceIsLeasedAsOneFileWithPageOffsets) {
   EXPECT_TRUE(lease_ends_within(5s)) << daemon_.log();
 }
 
+// The host never answers vmbusd's Hello: the driver is told so after
+// vmbusd's 4 s, and meanwhile the control plane answers as usual (the
+// handshake is polled, not waited for under the lease server's lock).
+TEST_F(Lease, ASilentHostFailsTheLeaseWithoutHoldingUpTheControlPlane) {
+  const vmbus::DeviceInfo info = vmbus::describe_device(vmbus::SysfsRoot(echo_.lease_root()),
+                                                        vmbus::Guid::parse(echo_.device_id()).value());
+  const std::filesystem::path node = sim_.root() / "dev" / info.uio_name;
+  ASSERT_EQ(::unlink(node.c_str()), 0);
+  vmbus::UniqueFd silent(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, node.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(silent.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(silent.get(), 4), 0);  // connects queue up; nothing ever answers
+
+  std::string error;
+  std::thread opener([&] {
+    try {
+      (void)open_leased(echo_);
+    } catch (const vmbus::DeviceError& e) {
+      error = e.what();
+    }
+  });
+  std::this_thread::sleep_for(300ms);  // the lease attempt is pending in vmbusd
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + 2s);
+  pb::ListLeasesRequest req;
+  pb::ListLeasesResponse r;
+  const grpc::Status listed = daemon_.reader_leases()->ListLeases(ctx.get(), req, &r);
+  EXPECT_TRUE(listed.ok()) << listed.error_message();
+  opener.join();
+  EXPECT_THAT(error, HasSubstr("no DeviceReply from " + node.string()));
+  EXPECT_EQ(get().state(), pb::DEVICE_STATE_CLAIMED);
+}
+
 // A holder that shares counters in a memfd it could still shrink would let
 // vmbusd's reads fault: the lease ends with a protocol error naming it.
 TEST_F(Lease, UnsealedSharedCountersEndTheLease) {

@@ -154,6 +154,15 @@ TEST_F(Watch, ARescindWhileLeasedReachesTheHolderAndTheStreamAndAnOfferFollows) 
   ASSERT_FALSE(w);
   EXPECT_EQ(w.error().code, vmbus::Errc::rescinded);
   holder.reset();
+  // The device is gone, its lease history is not.
+  pb::ListLeasesRequest history;
+  history.set_device_id(echo.device_id());
+  history.set_include_ended(true);
+  pb::ListLeasesResponse leases;
+  const grpc::Status listed = daemon_.reader_leases()->ListLeases(context().get(), history, &leases);
+  ASSERT_TRUE(listed.ok()) << listed.error_message();
+  ASSERT_EQ(leases.leases_size(), 1);
+  EXPECT_EQ(leases.leases(0).end_reason(), pb::LEASE_END_REASON_DEVICE_RESCINDED);
 
   sim_.ctl({"reoffer", "echo"});
   const auto offered = stream.wait_for_type(pb::EVENT_TYPE_DEVICE_OFFERED);
