@@ -23,6 +23,12 @@ std::string monitor_text(bool has, std::uint32_t id) { return has ? std::to_stri
 
 }  // namespace
 
+std::string device_state_text(const pb::Device& d) {
+  std::string text = state_name(d.state());
+  if (!d.driver().empty()) text += ", driver " + d.driver();
+  return text;
+}
+
 std::string to_json(const google::protobuf::Message& m) {
   std::string out;
   google::protobuf::util::JsonPrintOptions options;

@@ -24,6 +24,8 @@ std::string to_json_line(const google::protobuf::Message& m);
 
 void print_devices(const google::protobuf::RepeatedPtrField<pb::Device>& devices);
 void print_device(const pb::Device& d);
+// "leased, driver uio_hv_generic".
+std::string device_state_text(const pb::Device& d);
 void print_channels(const google::protobuf::RepeatedPtrField<pb::Channel>& channels);
 // One line: time, sequence, what happened, to which device.
 void print_event(const pb::Event& e);

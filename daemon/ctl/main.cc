@@ -3,7 +3,7 @@
 //
 //   vmbusctl devices [--class network]     vmbusctl claim DEVICE|CLASS
 //   vmbusctl device DEVICE                 vmbusctl release DEVICE
-//   vmbusctl channels DEVICE [RELID]       vmbusctl leases [--all]
+//   vmbusctl channels [DEVICE [RELID]]     vmbusctl leases [--all]
 //   vmbusctl revoke LEASE [REASON]         vmbusctl watch [DEVICE...] [--initial]
 //   vmbusctl health [SERVICE]             (grpc.health.v1)
 // Where vmbusd is: --run-dir DIR (its reader.sock and admin.sock; default
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   Options o;
   po::options_description desc(
       "vmbusctl: ask vmbusd about VMBus devices and channels, and claim or release devices.\n"
-      "Commands: devices, device DEVICE, channels DEVICE [RELID], claim DEVICE|CLASS, release DEVICE,\n"
+      "Commands: devices, device DEVICE, channels [DEVICE [RELID]], claim DEVICE|CLASS, release DEVICE,\n"
       "leases [--all], revoke LEASE [REASON], watch [DEVICE...] [--initial], health [SERVICE].\nOptions");
   desc.add_options()("help,h", "print this help");
   desc.add_options()("run-dir", po::value(&o.run_dir)->value_name("DIR"), "vmbusd's run directory (/run/vmbusd)");
@@ -184,8 +184,35 @@ int main(int argc, char** argv) {
       if (o.json) std::printf("%s\n", vmbusctl::to_json(resp).c_str());
       else vmbusctl::print_device(resp);
     } else if (o.command == "channels") {
-      if (o.args.empty() || o.args.size() > 2) throw std::invalid_argument("channels takes DEVICE [RELID]");
-      if (o.args.size() == 2) {
+      if (o.args.size() > 2) throw std::invalid_argument("channels takes [DEVICE [RELID]]");
+      if (o.args.empty()) {
+        // Every device's channels, as lsvmbus -vv lists the bus (one call per
+        // device: a ClientContext serves one call).
+        pb::ListDevicesResponse devs;
+        if (auto s = devices->ListDevices(&ctx, pb::ListDevicesRequest(), &devs); !s.ok()) return fail(s, socket);
+        pb::ListChannelsResponse every;
+        for (const pb::Device& d : devs.devices()) {
+          grpc::ClientContext each;
+          each.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(o.timeout_s));
+          pb::ListChannelsRequest req;
+          req.set_device_id(d.device_id());
+          req.set_include_ring_state(true);
+          pb::ListChannelsResponse resp;
+          if (auto s = devices->ListChannels(&each, req, &resp); !s.ok()) {
+            // Rescinded between the two calls: it is simply gone.
+            if (s.error_code() == grpc::StatusCode::NOT_FOUND) continue;
+            return fail(s, socket);
+          }
+          if (o.json) {
+            for (const pb::Channel& c : resp.channels()) *every.add_channels() = c;
+            continue;
+          }
+          std::printf("%sVMBUS ID %s  %s  %s\n", &d == &devs.devices(0) ? "" : "\n", d.device_id().c_str(),
+                      d.class_name().c_str(), vmbusctl::device_state_text(d).c_str());
+          vmbusctl::print_channels(resp.channels());
+        }
+        if (o.json) std::printf("%s\n", vmbusctl::to_json(every).c_str());
+      } else if (o.args.size() == 2) {
         pb::GetChannelRequest req;
         req.set_device_id(o.args[0]);
         try {

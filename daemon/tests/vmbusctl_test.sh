@@ -40,6 +40,12 @@ grep -q "claimed $nic (network, uio" <<<"$out" || fail "claim printed: $out"
 [ "$(driver)" = uio_hv_generic ] || fail "after claim hvsim shows driver $(driver)"
 ctl device "$nic" | grep -q '^state     claimed' || fail "device does not show it claimed"
 ctl channels "$nic" | grep -Eq '^ +16 +0 +3 +0  not live' || fail "channels: $(ctl channels "$nic")"
+# Without a device: the whole bus, device by device (lsvmbus -vv's view).
+out=$(ctl channels) || fail "channels (all) exited $?"
+[ "$(grep -c '^VMBUS ID ' <<<"$out")" = 6 ] || fail "channels (all) shows $(grep -c '^VMBUS ID ' <<<"$out") devices: $out"
+grep -Eq "^VMBUS ID $nic  network  claimed, driver uio_hv_generic$" <<<"$out" || fail "channels (all): $out"
+devs=$(ctl channels --json | /usr/bin/python3 -c 'import json,sys; print(len({c["device_id"] for c in json.load(sys.stdin)["channels"]}))')
+[ "$devs" = 6 ] || fail "channels --json covers $devs devices"
 out=$(ctl release "$nic") || fail "release: $out"
 grep -q 'driver now: hv_netvsc' <<<"$out" || fail "release printed: $out"
 [ "$(driver)" = hv_netvsc ] || fail "after release hvsim shows driver $(driver)"
