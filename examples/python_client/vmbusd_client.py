@@ -73,6 +73,10 @@ def main():
                     rings = (f"tx w {c.tx.write_index} r {c.tx.read_index} | rx w {c.rx.write_index} r {c.rx.read_index}"
                              if c.open else "not live (no lease)")
                     print(f"relid {c.relid:3} subchannel {c.subchannel_id:2} cpu {c.target_cpu:2}  {rings}")
+                    if c.HasField("counters"):  # the lease holder's own counters
+                        n = c.counters
+                        print(f"          sent {n.packets_sent} pkts {n.bytes_sent} B, "
+                              f"received {n.packets_received} pkts {n.bytes_received} B")
             elif args.command == "claim":
                 d = leases.ClaimDevice(pb.ClaimDeviceRequest(device=args.device), timeout=args.timeout)
                 print(f"claimed {d.device_id} ({d.class_name}, {d.uio_name}); lease root {d.lease_root}")
