@@ -180,6 +180,52 @@ json nic_json(const NicConfig& n) {
   return j;
 }
 
+std::vector<IcVersion> parse_ic_versions(const json& v, std::string_view where, std::string_view key) {
+  if (!v.is_array()) fail(where, std::string(key) + ": expected an array of versions like [\"3.0\"], got " + v.dump());
+  if (v.size() > kMaxIcVersions) {
+    fail(where, std::string(key) + ": " + std::to_string(v.size()) + " versions, above the maximum " +
+                    std::to_string(kMaxIcVersions) + " a guest accepts (IC_VERSION_NEGOTIATION_MAX_VER_COUNT)");
+  }
+  std::vector<IcVersion> versions;
+  for (const json& e : v) {
+    const std::string s = e.is_string() ? e.get<std::string>() : e.dump();
+    const auto version = parse_ic_version(s);
+    if (!version) fail(where, std::string(key) + ": \"" + s + "\" is not a version (MAJOR.MINOR, each 0..65535)");
+    versions.push_back(*version);
+  }
+  return versions;
+}
+
+// The KVP host's settings (sim/hosts/kvp).
+KvpConfig parse_kvp(const json& j, const std::string& where_in) {
+  const std::string where = where_in + ": kvp";
+  if (!j.is_object()) fail(where, "expected an object, got " + j.dump());
+  KvpConfig k;
+  for (const auto& [key, v] : j.items()) {
+    if (key == "framework_versions") {
+      k.framework_versions = parse_ic_versions(v, where, key);
+    } else if (key == "kvp_versions") {
+      k.kvp_versions = parse_ic_versions(v, where, key);
+    } else if (key == "timeout_ms") {
+      k.timeout_ms = static_cast<std::uint32_t>(get_unsigned(v, where, key, kMaxKvpTimeoutMs));
+      if (k.timeout_ms == 0) fail(where, "timeout_ms: must be at least 1");
+    } else {
+      fail(where, "unknown key \"" + key + "\" (known: framework_versions, kvp_versions, timeout_ms)");
+    }
+  }
+  return k;
+}
+
+json kvp_json(const KvpConfig& k) {
+  json j;
+  j["framework_versions"] = json::array();
+  for (IcVersion v : k.framework_versions) j["framework_versions"].push_back(ic_version_text(v));
+  j["kvp_versions"] = json::array();
+  for (IcVersion v : k.kvp_versions) j["kvp_versions"].push_back(ic_version_text(v));
+  j["timeout_ms"] = k.timeout_ms;
+  return j;
+}
+
 // The default MAC: the first 12 hex digits of the instance (Azure's NIC
 // instances start with its OUI 00:0d:3a), made unicast.
 std::array<std::uint8_t, 6> mac_from_instance(const Guid& instance) {
@@ -211,6 +257,22 @@ std::optional<std::array<std::uint8_t, 6>> parse_mac(std::string_view text) {
     mac[i] = static_cast<std::uint8_t>(hi * 16 + lo);
   }
   return mac;
+}
+
+std::string ic_version_text(IcVersion v) { return std::to_string(v.major) + "." + std::to_string(v.minor); }
+
+std::optional<IcVersion> parse_ic_version(std::string_view text) {
+  auto number = [](std::string_view s) -> std::optional<std::uint16_t> {
+    if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+    const unsigned long n = std::stoul(std::string(s));
+    if (n > 0xffff) return std::nullopt;
+    return static_cast<std::uint16_t>(n);
+  };
+  const std::size_t dot = text.find('.');
+  const auto major = number(text.substr(0, dot));
+  const auto minor = dot == std::string_view::npos ? std::optional<std::uint16_t>(0) : number(text.substr(dot + 1));
+  if (!major || !minor) return std::nullopt;
+  return IcVersion{*major, *minor};
 }
 
 std::string mac_text(const std::array<std::uint8_t, 6>& mac) {
@@ -291,10 +353,12 @@ DeviceConfig parse_device(const json& j, std::string_view where_in) {
       d.subchannels = static_cast<std::uint32_t>(get_unsigned(v, where, key, kMaxSubchannels));
     } else if (key == "nic") {
       d.nic = parse_nic(v, where);
+    } else if (key == "kvp") {
+      d.kvp = parse_kvp(v, where);
     } else {
       fail(where, "unknown key \"" + key +
                       "\" (known: name, class, instance, relid, monitor_id, ring_size, host, driver, driver_override, cpu, "
-                      "subchannels, nic)");
+                      "subchannels, nic, kvp)");
     }
   }
   return d;
@@ -391,6 +455,8 @@ DeviceSpec resolve(const DeviceConfig& d, const std::vector<DeviceSpec>& offered
   if (d.nic && cls.name != "network") fail(where, "nic: only a network device has NIC settings");
   s.nic = d.nic.value_or(NicConfig{});
   if (!s.nic.mac) s.nic.mac = mac_from_instance(s.instance);
+  if (d.kvp && cls.name != "kvp") fail(where, "kvp: only a kvp device has KVP settings");
+  s.kvp = d.kvp.value_or(KvpConfig{});
 
   if (d.name.empty()) {
     s.name = std::string(cls.name);
@@ -443,6 +509,7 @@ json to_json(const DeviceConfig& d) {
   if (d.cpu != 0) j["cpu"] = d.cpu;
   if (d.subchannels) j["subchannels"] = *d.subchannels;
   if (d.nic) j["nic"] = nic_json(*d.nic);
+  if (d.kvp) j["kvp"] = kvp_json(*d.kvp);
   return j;
 }
 
@@ -469,6 +536,7 @@ json to_json(const DeviceSpec& s) {
   j["cpu"] = s.cpu;
   j["subchannels"] = s.subchannels;
   if (s.device_class().name == "network") j["nic"] = nic_json(s.nic);
+  if (s.device_class().name == "kvp") j["kvp"] = kvp_json(s.kvp);
   return j;
 }
 

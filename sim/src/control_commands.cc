@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "kvp_command.h"
+#include "kvp_shared.h"
 #include "nic_shared.h"
 #include "simulator_impl.h"
 
@@ -33,6 +35,8 @@ nlohmann::json Simulator::Impl::handle_control(const nlohmann::json& request) {
         // The NIC host's own counters while the device is open (sim/hosts/netvsc).
         if (command == "stats") {
           if (auto nic = netvsc::find_nic(d->spec.instance)) j["nic_counters"] = nic->to_json();
+          // The KVP host's (sim/hosts/kvp), likewise.
+          if (auto kvp = kvp_host::find_kvp(d->spec.instance)) j["kvp_counters"] = kvp->counters_json();
         }
         result["devices"].push_back(std::move(j));
       }
@@ -56,6 +60,8 @@ nlohmann::json Simulator::Impl::handle_control(const nlohmann::json& request) {
     } else if (command == "rescind") {
       Device& d = get(arg(0, "the device (a name or instance GUID)"));
       result["rescinded"] = d.spec.instance.str();
+      // A KVP request waiting for the guest fails saying why (sim/hosts/kvp).
+      if (auto kvp = kvp_host::find_kvp(d.spec.instance)) kvp->note_closing("rescinded");
       rescind(d);
     } else if (command == "reoffer") {
       Device& d = reoffer(arg(0, "the device (a name or instance GUID) to offer again"));
@@ -103,6 +109,14 @@ nlohmann::json Simulator::Impl::handle_control(const nlohmann::json& request) {
       result["device"] = d.spec.name;
       result["link"] = link.up ? "up" : "down";
       result["speed_mbps"] = link.speed_mbps;
+    } else if (command == "kvp") {
+      // hvsim ctl kvp DEVICE status|set|get|delete|enumerate|ip-info|set-ip-info|result ...:
+      // the KVP host (sim/hosts/kvp) queues the operation; its result is
+      // asked for with `result ID`, never waited for here (kvp_command.h).
+      std::vector<std::string> args;
+      const json& given = request.contains("args") ? request["args"] : json::array();
+      for (std::size_t i = 0; i < given.size(); ++i) args.push_back(arg(i, "KVP arguments (strings)"));
+      result = kvp_host::run_kvp_command(args, [&](std::string_view device) -> const DeviceSpec& { return get(device).spec; });
     } else if (command == "bind") {
       Device& d = get(arg(0, "the device"));
       const std::string driver = arg(1, "the driver (hv_netvsc, hv_utils, uio_hv_generic)");
@@ -113,10 +127,17 @@ nlohmann::json Simulator::Impl::handle_control(const nlohmann::json& request) {
       result["device"] = to_json(status_of(d));
     } else if (command == "unbind") {
       Device& d = get(arg(0, "the device"));
-      remove(d);
+      auto kvp = kvp_host::find_kvp(d.spec.instance);
+      if (kvp) kvp->note_closing("unbound");
+      try {
+        remove(d);
+      } catch (...) {
+        if (kvp) kvp->note_closing("");  // still bound: a later close has another reason
+        throw;
+      }
       result["device"] = to_json(status_of(d));
     } else {
-      throw SimError("unknown command \"" + command + "\" (list, stats, offer, rescind, reoffer, bind, unbind, fault, link)");
+      throw SimError("unknown command \"" + command + "\" (list, stats, offer, rescind, reoffer, bind, unbind, fault, link, kvp)");
     }
     return {{"ok", true}, {"result", std::move(result)}};
   } catch (const std::exception& e) {

@@ -10,10 +10,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hvsim/control_client.h"
 #include "hvsim/tree_paths.h"
+#include "kvp_client.h"
 
 namespace {
 
@@ -52,6 +54,22 @@ Commands:
                                 the NIC's link changes: the guest gets a
                                 media connect/disconnect or link speed
                                 indication (the device must be open)
+  kvp DEVICE SUBCOMMAND ...     the KVP host asks the guest (the device must
+                                be open; one transaction at a time):
+    status                      negotiated versions, busy/idle, counters
+    set [--pool P] [--type sz|u32|u64] KEY VALUE
+    get [--pool P] KEY
+    delete [--pool P] KEY
+    enumerate [--pool P]        every entry of a pool (index 0.. until HV_S_CONT)
+    ip-info MAC [--family ipv4|ipv6|any]
+    set-ip-info ADAPTER_ID [--ip A] [--subnet S] [--gateway G] [--dns D] [--dhcp]
+                                P: external (default), guest, auto,
+                                auto_external, auto_internal or 0..4 (the IP
+                                operations default to guest); --timeout MS for
+                                the guest's answer (default the device's
+                                "timeout_ms", 5000). Exit status 1 if the guest
+                                answered anything but HV_S_OK (HV_S_CONT ends
+                                an enumeration), timed out or answered garbage.
 DEVICE is a device's name or instance GUID.
 
 Examples:
@@ -60,6 +78,8 @@ Examples:
   hvsim ctl --root /dev/shm/vm1 stats echo --json
   hvsim ctl --root /dev/shm/vm1 fault echo delay-reply 200 --count 3
   hvsim ctl --root /dev/shm/vm1 fault eth0 corrupt-rndis-packet --relid 43
+  hvsim ctl --root /dev/shm/vm1 kvp kvp set --pool external Location "Rack 12"
+  hvsim ctl --root /dev/shm/vm1 kvp kvp enumerate --pool auto --json
 
 Options)";
 
@@ -128,6 +148,79 @@ void print_stats(const json& result) {
     std::cout << "\n";
     print_table(nics);
   }
+  // The KVP hosts' counters (hvsim/hosts/kvp), one line per open KVP device.
+  std::vector<std::vector<std::string>> kvps{{"KVP", "REQUESTS", "REPLIES", "FAILURES", "MALFORMED", "TIMEOUTS", "UNEXPECTED"}};
+  for (const json& d : result["devices"]) {
+    if (!d.contains("kvp_counters")) continue;
+    const json& n = d["kvp_counters"];
+    auto v = [&](const char* k) { return std::to_string(n[k].get<std::uint64_t>()); };
+    kvps.push_back({d["name"], v("requests_sent"), v("replies"), v("failures"), v("malformed_replies"), v("timeouts"),
+                    v("unexpected_replies")});
+  }
+  if (kvps.size() > 1) {
+    std::cout << "\n";
+    print_table(kvps);
+  }
+}
+
+std::string joined(const json& versions) {
+  std::string s;
+  for (const json& v : versions) s += (s.empty() ? "" : " ") + v.get<std::string>();
+  return s.empty() ? "none" : s;
+}
+
+void print_kvp_status(const json& r) {
+  const json& offered = r["offered"];
+  if (!r.value("open", false)) {
+    std::cout << r["device"].get<std::string>() << ": not open by a guest (it will offer framework "
+              << joined(offered["framework_versions"]) << "; KVP " << joined(offered["kvp_versions"]) << ")\n";
+    return;
+  }
+  const json& n = r["negotiation"];
+  const std::string state = n["state"];
+  std::cout << r["device"].get<std::string>() << ": open; negotiation " << state;
+  if (state == "done") std::cout << ": framework " << n["framework"].get<std::string>() << ", KVP " << n["kvp"].get<std::string>();
+  if (state == "no_common_version") std::cout << " (the guest answered 0/0)";
+  if (n.contains("detail")) std::cout << " (" << n["detail"].get<std::string>() << ")";
+  std::cout << "\noffered: framework " << joined(offered["framework_versions"]) << "; KVP " << joined(offered["kvp_versions"])
+            << "; timeout " << r["timeout_ms"].get<std::uint64_t>() << " ms\n";
+  std::cout << (r["busy"].get<bool>() ? "busy: " + r["current"].get<std::string>() : std::string("idle")) << ", "
+            << r["queued"].get<std::uint64_t>() << " queued\n";
+  std::string counters;
+  for (const auto& [k, v] : r["counters"].items()) counters += (counters.empty() ? "" : ", ") + k + " " + v.dump();
+  std::cout << counters << "\n";
+}
+
+// One finished KVP operation; returns the exit status (1 unless HV_S_OK, or
+// HV_S_CONT ending an enumeration).
+int print_kvp_result(const json& r, bool as_json) {
+  const std::string op = r.value("op", std::string());
+  const std::string status_name = r.value("status_name", std::string());
+  const bool ok = status_name == "HV_S_OK" || (op == "enumerate" && status_name == "HV_S_CONT");
+  if (as_json) {
+    std::cout << r.dump(2) << "\n";
+    return ok ? 0 : 1;
+  }
+  const std::string status = status_name + " (" + r.value("status", std::string()) + ")";
+  const bool missing = status_name == "HV_S_CONT";
+  if (op == "enumerate") {
+    std::vector<std::vector<std::string>> rows{{"INDEX", "KEY", "TYPE", "VALUE"}};
+    for (const json& e : r["entries"]) rows.push_back({e["index"].dump(), e["key"], e["type"], e["value"]});
+    if (rows.size() > 1) print_table(rows);
+    std::cout << r["description"].get<std::string>() << ": " << r["entries"].size() << " entries, ended by " << status << "\n";
+  } else if (op == "get" && r.contains("value")) {
+    std::cout << r["description"].get<std::string>() << ": " << status << ": " << json(r["value"]).dump() << " ("
+              << r["type"].get<std::string>() << ")\n";
+  } else if (op == "ip-info" && r.contains("info")) {
+    const json& i = r["info"];
+    std::cout << r["description"].get<std::string>() << ": " << status << "\n";
+    print_table({{"  adapter_id", i["adapter_id"]}, {"  family", i["family"]}, {"  dhcp", i["dhcp"].get<bool>() ? "yes" : "no"},
+                 {"  ip", i["ip"]}, {"  subnet", i["subnet"]}, {"  gateway", i["gateway"]}, {"  dns", i["dns"]}});
+  } else {
+    std::cout << r["description"].get<std::string>() << ": " << status
+              << (missing && (op == "get" || op == "delete") ? ": no such key" : "") << "\n";
+  }
+  return ok ? 0 : 1;
 }
 
 }  // namespace
@@ -140,6 +233,18 @@ int run_ctl(int argc, char** argv) {
       ("json", "print the result as JSON")
       ("count", po::value<unsigned>(), "fault: how many times it fires (default 1)")
       ("relid", po::value<unsigned>(), "fault: the channel (default the primary)");
+  po::options_description kvp_options("kvp options");
+  kvp_options.add_options()
+      ("pool", po::value<std::string>(), "kvp: the pool (external, guest, auto, auto_external, auto_internal, 0..4)")
+      ("type", po::value<std::string>(), "kvp set: the value's type: sz (default), u32, u64")
+      ("family", po::value<std::string>(), "kvp ip-info/set-ip-info: ipv4, ipv6 or any (default)")
+      ("ip", po::value<std::string>(), "kvp set-ip-info: addresses, ';'-separated")
+      ("subnet", po::value<std::string>(), "kvp set-ip-info: subnets, ';'-separated")
+      ("gateway", po::value<std::string>(), "kvp set-ip-info: gateways, ';'-separated")
+      ("dns", po::value<std::string>(), "kvp set-ip-info: DNS servers, ';'-separated")
+      ("dhcp", "kvp set-ip-info: DHCP enabled")
+      ("timeout", po::value<unsigned>(), "kvp: ms to wait for the guest's answer");
+  options.add(kvp_options);
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
   po::options_description all;
@@ -176,9 +281,32 @@ int run_ctl(int argc, char** argv) {
     request["args"].push_back(std::string("--") + option);
     request["args"].push_back(std::to_string(vm[option].as<unsigned>()));
   }
+  for (const char* option : {"pool", "type", "family", "ip", "subnet", "gateway", "dns", "dhcp", "timeout"}) {
+    if (!vm.count(option)) continue;
+    if (command != "kvp") {
+      std::cerr << "hvsim ctl: --" << option << " is for `kvp` only\n";
+      return 2;
+    }
+    request["args"].push_back(std::string("--") + option);
+    if (std::string_view(option) == "timeout") {
+      request["args"].push_back(std::to_string(vm[option].as<unsigned>()));
+    } else if (std::string_view(option) != "dhcp") {
+      request["args"].push_back(vm[option].as<std::string>());
+    }
+  }
+  const auto socket = hvsim::TreePaths(vm["root"].as<std::string>()).control_socket;
   json response;
   try {
-    response = hvsim::control_request(hvsim::TreePaths(vm["root"].as<std::string>()).control_socket, request);
+    if (command == "kvp") {
+      // The KVP host queues the operation; kvp_control asks for its result until the guest answered.
+      response = hvsim::kvp_host::kvp_control([&](const json& r) { return hvsim::control_request(socket, r); },
+                                              request["args"].get<std::vector<std::string>>(), [](std::uint64_t id) {
+                                                std::cerr << "hvsim ctl: kvp: waiting for the guest's answer (request "
+                                                          << id << ")...\n";
+                                              });
+    } else {
+      response = hvsim::control_request(socket, request);
+    }
   } catch (const std::exception& e) {
     std::cerr << "hvsim ctl: " << e.what() << "\n";
     return 3;
@@ -188,6 +316,7 @@ int run_ctl(int argc, char** argv) {
     return 1;
   }
   const json& result = response["result"];
+  if (command == "kvp" && result.contains("op")) return print_kvp_result(result, vm.count("json") != 0);
   if (vm.count("json")) {
     std::cout << result.dump(2) << "\n";
   } else if (command == "list") {
@@ -199,6 +328,8 @@ int run_ctl(int argc, char** argv) {
   } else if (command == "link") {
     std::cout << result["device"].get<std::string>() << ": link " << result["link"].get<std::string>() << ", "
               << result["speed_mbps"].get<std::uint64_t>() << " Mbps\n";
+  } else if (command == "kvp") {
+    print_kvp_status(result);
   } else if (command == "fault") {
     std::cout << "armed " << result["fault"].get<std::string>() << " x" << result["count"].get<unsigned>() << " on "
               << result["device"].get<std::string>() << "\n";

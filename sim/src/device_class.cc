@@ -14,7 +14,8 @@ enum : std::uint16_t {
 // pref_ring_size: only HV_FCOPY (0x4000) and HV_UNKNOWN (0x11000) set one.
 constexpr DeviceClass kClasses[] = {
     {"network", kDriverNetvsc, 0, HV_NIC, true, true, "netvsc"},
-    {"kvp", kDriverUtils, 0, HV_KVP, false, false, "silent"},
+    // The KVP host (sim/hosts/kvp): Hyper-V's side of the key/value exchange.
+    {"kvp", kDriverUtils, 0, HV_KVP, false, false, "kvp"},
     {"heartbeat", kDriverUtils, 0, HV_HB, false, false, "silent"},
     {"shutdown", kDriverUtils, 0, HV_SHUTDOWN, false, false, "silent"},
     {"timesync", kDriverUtils, 0, HV_TS, false, false, "silent"},

@@ -6,6 +6,7 @@
 
 #include "hvsim/echo_host.h"
 #include "hvsim/host_channel.h"
+#include "kvp_host.h"
 #include "nic_host.h"
 
 namespace hvsim {
@@ -23,6 +24,7 @@ struct Registry {
       {"echo", [](const DeviceSpec&) { return std::make_unique<EchoHost>(); }},
       {"silent", [](const DeviceSpec&) { return std::make_unique<SilentHost>(); }},
       {"netvsc", [](const DeviceSpec& spec) { return make_nic_host(spec); }},  // sim/hosts/netvsc
+      {"kvp", [](const DeviceSpec& spec) { return make_kvp_host(spec); }},     // sim/hosts/kvp
   };
 };
 

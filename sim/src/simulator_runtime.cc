@@ -20,6 +20,9 @@ DeviceConfig config_of(const DeviceSpec& s) {
   c.driver_override = s.driver_override;
   c.cpu = s.cpu;
   c.subchannels = s.subchannels;
+  // The class's own options: a re-offered device keeps them.
+  if (s.class_id == kNicClassGuid) c.nic = s.nic;
+  if (s.host == "kvp") c.kvp = s.kvp;
   return c;
 }
 

@@ -15,14 +15,17 @@
 // JSON, one device (every key but "class" is optional):
 //   {"name": "eth0", "class": "network" | "<guid>", "instance": "<guid>",
 //    "relid": 16, "monitor_id": 3 | null | "auto", "ring_size": 2101248,
-//    "host": "echo" | "silent" | "netvsc", "driver": "auto" | "none" | "hv_netvsc" |
+//    "host": "echo" | "silent" | "netvsc" | "kvp", "driver": "auto" | "none" | "hv_netvsc" |
 //    "hv_utils" | "uio_hv_generic", "driver_override": "uio_hv_generic",
-//    "cpu": 0, "subchannels": 7, "nic": {...}}
+//    "cpu": 0, "subchannels": 7, "nic": {...}, "kvp": {...}}
 // "nic" (network devices only; every key optional; see NicConfig):
 //   {"max_version": "6.1", "mac": "00:0d:3a:6b:8c:2f", "mtu": 1500,
 //    "link_speed_mbps": 100000, "link": "up" | "down",
 //    "backend": "loopback" | "sink" | "source" | "tap", "tap": "hvsim0",
 //    "source_frame_size": 64, "source_rate_pps": 1000, "recv_section_size": 1728}
+// "kvp" (kvp devices only; every key optional; see KvpConfig):
+//   {"framework_versions": ["1.0", "3.0"], "kvp_versions": ["3.0", "4.0", "5.0"],
+//    "timeout_ms": 5000}
 // The file: {"monitor_latency_us": 50, "counter_refresh_ms": 100,
 //            "subchannel_ring_delay_ms": 20, "devices": [...]}
 //
@@ -87,6 +90,34 @@ struct NicConfig {
 std::optional<std::array<std::uint8_t, 6>> parse_mac(std::string_view text);
 std::string mac_text(const std::array<std::uint8_t, 6>& mac);
 
+// An IC framework or service version as the host offers it in its
+// NEGOTIATE request (struct ic_version: u16 major, u16 minor).
+struct IcVersion {
+  std::uint16_t major = 0;
+  std::uint16_t minor = 0;
+  friend bool operator==(const IcVersion&, const IcVersion&) = default;
+};
+// "3.0" from {3, 0}; parse_ic_version takes "3.0" or "3" (nullopt if neither).
+std::string ic_version_text(IcVersion v);
+std::optional<IcVersion> parse_ic_version(std::string_view text);
+
+// The KVP device's host side (sim/hosts/kvp, device host "kvp").
+struct KvpConfig {
+  // What the host offers in its NEGOTIATE request, in this order (0 to 100
+  // of each; IC_VERSION_NEGOTIATION_MAX_VER_COUNT). The defaults are what
+  // Hyper-V offers, as OpenVMM's hyperv_ic does (FRAMEWORK_VERSIONS in
+  // common.rs, KVP_VERSIONS in kvp.rs; kvp::ic::kHostFrameworkVersions and
+  // kHostKvpVersions): a Linux guest picks framework 3.0 and KVP 4.0.
+  std::vector<IcVersion> framework_versions{{1, 0}, {3, 0}};
+  std::vector<IcVersion> kvp_versions{{3, 0}, {4, 0}, {5, 0}};
+  // How long a request waits for the guest's answer (and for negotiation
+  // to finish) before it fails, 1..600000 ms; `hvsim ctl kvp ... --timeout`
+  // overrides it per request.
+  std::uint32_t timeout_ms = 5000;
+};
+inline constexpr std::uint32_t kMaxKvpTimeoutMs = 600'000;
+inline constexpr std::size_t kMaxIcVersions = 100;
+
 struct DeviceConfig {
   std::string name;                          // "" = "<class name><relid>"
   Guid class_id;
@@ -101,6 +132,7 @@ struct DeviceConfig {
   std::uint32_t cpu = 0;                     // target VP (channels/<relid>/cpu)
   std::optional<std::uint32_t> subchannels;  // granted at most; nullopt = the class's (default_subchannels)
   std::optional<NicConfig> nic;              // network devices only; nullopt = the defaults
+  std::optional<KvpConfig> kvp;              // kvp devices only; nullopt = the defaults
 };
 
 // A device with every value decided.
@@ -117,6 +149,7 @@ struct DeviceSpec {
   std::uint32_t cpu = 0;
   std::uint32_t subchannels = 0;           // the most the host offers per open (0..kMaxSubchannels)
   NicConfig nic;                           // network devices: mac always set by resolve()
+  KvpConfig kvp;                           // kvp devices: what the KVP host offers
 
   const DeviceClass& device_class() const { return class_of(class_id); }
 };

@@ -7,8 +7,8 @@
 // thread: no locking needed inside.
 //
 // Built in: "echo" (EchoHost, hvsim/echo_host.h), "silent" (reads and
-// drops) and "netvsc" (the synthetic NIC, sim/hosts/netvsc). KVP will
-// register here too.
+// drops), "netvsc" (the synthetic NIC, sim/hosts/netvsc) and "kvp" (the
+// key/value exchange's host, sim/hosts/kvp).
 //
 // Subchannels: a device host asks the simulated host to offer them with
 // offer_subchannels(count), as a NIC's VSP does when NVSP SUBCH_REQ

@@ -10,7 +10,7 @@
 //     speaks vmbus/backing/endpoint_protocol.h;
 //   - behind each open device, a host service thread that drains the guest's
 //     rings by Hyper-V's rules and hands packets to the device's host
-//     (echo, silent; NIC and KVP later);
+//     (echo, silent, the NIC, KVP);
 //   - a control socket DIR/hvsim.ctl for `hvsim ctl` (list, stats, offer,
 //     rescind, reoffer, bind, unbind, fault), and the same operations as
 //     methods here.
