@@ -12,9 +12,6 @@
 // from pools kept in memory in insertion order (the daemon's files are
 // arrays in that order).
 #include <gtest/gtest.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <atomic>
@@ -25,17 +22,18 @@
 #include <utility>
 #include <vector>
 
+#include "child_process.h"
 #include "hvsim/control_client.h"
 #include "kvp/protocol/guest.h"
 #include "kvp/protocol/ic_message.h"
 #include "kvp/protocol/negotiate.h"
 #include "kvp/protocol/wire.h"
 #include "kvp_client.h"
+#include "shell_command.h"
 #include "sim_fixture.h"
 #include "vmbus/device/device.h"
 #include "vmbus/device/discovery.h"
 
-extern char** environ;
 
 namespace hvsim::test::kvp_test {
 namespace {
@@ -733,108 +731,68 @@ TEST_F(KvpHostTest, ARescindWhileARequestWaitsFailsItSayingSo) {
 
 // --- `hvsim ctl kvp`, the real binary -------------------------------------
 
-struct Shell {
-  int status = -1;
-  std::string out;
-};
-
-Shell shell(const std::string& command) {
-  Shell r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) r.out.append(buffer, n);
-  const int s = ::pclose(p);
-  r.status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
-  return r;
-}
-
-class HvsimChild {
- public:
-  explicit HvsimChild(std::vector<std::string> args) {
-    args.insert(args.begin(), HVSIM_BINARY);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (posix_spawn(&pid_, HVSIM_BINARY, &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~HvsimChild() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    ::unlink(log_.c_str());
-  }
-  std::string log() const { return read_text(log_); }
-
- private:
-  pid_t pid_ = -1;
-  std::string log_ = "/dev/shm/hvsim-kvp-test-" + std::to_string(::getpid()) + ".log";
-};
+using vmbus_support::run_shell;
+using Shell = vmbus_support::ShellResult;
 
 TEST(KvpCtl, HvsimCtlKvpDrivesTheHostFromTheShell) {
   TempRoot base;
   const stdfs::path config = base.path() / "vm.json";
   write_text(config, to_json(kvp_config({{"timeout_ms", 5000}})).dump());
   const stdfs::path root = base.path() / "vm";
-  HvsimChild hvsim({"--root", root.string(), "--config", config.string()});
+  vmbus_support::ChildProcess hvsim({HVSIM_BINARY, "--root", root.string(), "--config", config.string()},
+                                    base.path() / "hvsim.log");
   const std::string ctl = std::string(HVSIM_BINARY) + " ctl --root " + root.string() + " ";
-  ASSERT_TRUE(wait_for([&] { return shell(ctl + "list").status == 0; }, kPatience)) << hvsim.log();
+  ASSERT_TRUE(wait_for([&] { return run_shell(ctl + "list").status == 0; }, kPatience)) << hvsim.log();
 
-  Shell r = shell(ctl + "kvp kvp status");
-  EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "kvp: not open by a guest")) << r.out;
-  r = shell(ctl + "kvp kvp get Location");
-  EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_TRUE(contains(r.out, "the guest must have it open")) << r.out;
+  Shell r = run_shell(ctl + "kvp kvp status");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "kvp: not open by a guest")) << r.output;
+  r = run_shell(ctl + "kvp kvp get Location");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "the guest must have it open")) << r.output;
 
   const TreePaths paths(root);
   KvpGuest guest(paths);
-  ASSERT_TRUE(wait_for([&] { return contains(shell(ctl + "kvp kvp status").out, "negotiation done"); }, kPatience))
+  ASSERT_TRUE(wait_for([&] { return contains(run_shell(ctl + "kvp kvp status").output, "negotiation done"); }, kPatience))
       << hvsim.log();
-  r = shell(ctl + "kvp kvp status");
-  EXPECT_TRUE(contains(r.out, "framework 3.0, KVP 4.0")) << r.out;
+  r = run_shell(ctl + "kvp kvp status");
+  EXPECT_TRUE(contains(r.output, "framework 3.0, KVP 4.0")) << r.output;
 
-  r = shell(ctl + "kvp kvp set Location 'Rack 12'");
-  EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_EQ(r.out, "set external \"Location\" = \"Rack 12\" (REG_SZ): HV_S_OK (0x00000000)\n");
-  r = shell(ctl + "kvp kvp set --pool guest --type u32 Answer 42");
-  EXPECT_EQ(r.status, 0) << r.out;
-  r = shell(ctl + "kvp kvp get Location");
-  EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_EQ(r.out, "get external \"Location\": HV_S_OK (0x00000000): \"Rack 12\" (REG_SZ)\n");
-  r = shell(ctl + "kvp kvp get Nowhere");
-  EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_EQ(r.out, "get external \"Nowhere\": HV_S_CONT (0x80070103): no such key\n");
-  r = shell(ctl + "kvp kvp enumerate --pool guest");
-  EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "Answer")) << r.out;
-  EXPECT_TRUE(contains(r.out, "enumerate guest: 1 entries, ended by HV_S_CONT (0x80070103)")) << r.out;
-  r = shell(ctl + "kvp kvp enumerate --pool guest --json");
-  EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_EQ(json::parse(r.out)["entries"][0]["value"], "42");
-  r = shell(ctl + "kvp kvp get --pool nowhere K");
-  EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_TRUE(contains(r.out, "unknown pool \"nowhere\"")) << r.out;
-  r = shell(ctl + "link kvp up --pool guest");
-  EXPECT_EQ(r.status, 2) << r.out;
+  r = run_shell(ctl + "kvp kvp set Location 'Rack 12'");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "set external \"Location\" = \"Rack 12\" (REG_SZ): HV_S_OK (0x00000000)\n");
+  r = run_shell(ctl + "kvp kvp set --pool guest --type u32 Answer 42");
+  EXPECT_EQ(r.status, 0) << r.output;
+  r = run_shell(ctl + "kvp kvp get Location");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "get external \"Location\": HV_S_OK (0x00000000): \"Rack 12\" (REG_SZ)\n");
+  r = run_shell(ctl + "kvp kvp get Nowhere");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_EQ(r.output, "get external \"Nowhere\": HV_S_CONT (0x80070103): no such key\n");
+  r = run_shell(ctl + "kvp kvp enumerate --pool guest");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "Answer")) << r.output;
+  EXPECT_TRUE(contains(r.output, "enumerate guest: 1 entries, ended by HV_S_CONT (0x80070103)")) << r.output;
+  r = run_shell(ctl + "kvp kvp enumerate --pool guest --json");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(json::parse(r.output)["entries"][0]["value"], "42");
+  r = run_shell(ctl + "kvp kvp get --pool nowhere K");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "unknown pool \"nowhere\"")) << r.output;
+  r = run_shell(ctl + "link kvp up --pool guest");
+  EXPECT_EQ(r.status, 2) << r.output;
 
   guest.misbehave(Misbehave::ignore);
-  r = shell(ctl + "kvp kvp delete Location --timeout 200");
-  EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_TRUE(contains(r.out, "did not answer delete external \"Location\" within 200 ms")) << r.out;
+  r = run_shell(ctl + "kvp kvp delete Location --timeout 200");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "did not answer delete external \"Location\" within 200 ms")) << r.output;
 
-  r = shell(ctl + "stats kvp");
-  EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "REQUESTS")) << r.out;
-  r = shell(ctl + "kvp kvp status --json");
-  EXPECT_EQ(r.status, 0) << r.out;
-  const json s = json::parse(r.out);
+  r = run_shell(ctl + "stats kvp");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "REQUESTS")) << r.output;
+  r = run_shell(ctl + "kvp kvp status --json");
+  EXPECT_EQ(r.status, 0) << r.output;
+  const json s = json::parse(r.output);
   EXPECT_EQ(s["counters"]["timeouts"], 1);
   EXPECT_EQ(s["counters"]["requests_sent"], 9);  // 2 sets, 2 gets, 2 enumerations of 2, the delete
 }

@@ -5,7 +5,6 @@
 // status and values, and hv_kvp_daemon's pool files on the guest.
 #include <gtest/gtest.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +17,7 @@
 #include "../../sdk/tests/temp_dir.h"
 #include "hvsim/config.h"
 #include "hvsim_process.h"
+#include "shell_command.h"
 #include "kvp/protocol/ic.h"
 #include "kvp/service.h"
 #include "vmbus/device/claim.h"
@@ -38,17 +38,13 @@ struct CtlResult {
 };
 
 CtlResult host(const vmbus_it::HvsimProcess& sim, const std::vector<std::string>& args) {
-  std::string command = std::string("'") + HVSIM_BINARY + "' ctl --root '" + sim.root().string() + "' kvp kvp";
-  for (const std::string& a : args) command += " '" + a + "'";
-  command += " --json 2>&1";
+  std::string command = vmbus_support::shell_quote(HVSIM_BINARY) + " ctl --root " +
+                        vmbus_support::shell_quote(sim.root().string()) + " kvp kvp";
+  for (const std::string& a : args) command += " " + vmbus_support::shell_quote(a);
+  const vmbus_support::ShellResult shell = vmbus_support::run_shell(command + " --json");
   CtlResult r;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return r;
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) r.output.append(buffer, n);
-  const int status = ::pclose(p);
-  r.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.exit_status = shell.status;
+  r.output = shell.output;
   r.result = json::parse(r.output, nullptr, /*allow_exceptions=*/false);
   return r;
 }

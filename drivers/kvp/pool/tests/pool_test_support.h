@@ -18,28 +18,13 @@
 
 #include <gtest/gtest.h>
 
+#include "../../../../sdk/tests/temp_dir.h"
+
 namespace kvp::pool::test {
 
 using Bytes = std::vector<std::uint8_t>;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kvp_pool_test.XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = vmbus::test::TempDir;  // sdk/tests/temp_dir.h
 
 inline Bytes read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <stdio.h>   // popen
-#include <stdlib.h>  // mkdtemp
 
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +15,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "../../../../sdk/tests/temp_dir.h"
 
 namespace kvp::sysinfo::test {
 
@@ -36,33 +37,17 @@ inline std::string read_file(const std::filesystem::path& path) {
   return out;
 }
 
-class TempDir {
+// sdk/tests/temp_dir.h's, with a writer of fixture files.
+class TempDir : public vmbus::test::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kvp_sysinfo_test.XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
   // Writes `text` at path()/relative, creating the directories on the way.
   std::filesystem::path write(std::string_view relative, std::string_view text) const {
-    const auto file = path_ / relative;
+    const auto file = path() / relative;
     std::filesystem::create_directories(file.parent_path());
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     return file;
   }
-
- private:
-  std::filesystem::path path_;
 };
 
 // The lines a shell command prints (newlines cut), or nothing when it cannot

@@ -1,56 +1,20 @@
 // File: netvsc/protocol/wire.h
 //
-// Loads and stores of wire structs by copy. Every NVSP, RNDIS and NDIS field
-// is little-endian (MS-RNDIS 2.2: "all multibyte fields are little-endian";
-// hyperv_net.h has no byte swaps), and the peer's bytes may sit at any
-// alignment inside a receive buffer section, so nothing here casts a pointer:
-// a struct is memcpy'd in or out. Callers check bounds first; these helpers
-// do not.
+// The NVSP, RNDIS and NDIS messages' loads and stores by copy: the SDK's vmbus/wire.h
+// (little-endian, any alignment, no pointer casts), named in this library's
+// namespace so its code reads netvsc::wire::load.
 //
 // Usage:
-//   auto pkt = netvsc::wire::load<netvsc::rndis::Packet>(message, 8);
-//   netvsc::wire::store(out, 0, header);
+//   auto header = netvsc::wire::load<T>(message, offset);
 #pragma once
 
-#include <bit>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <span>
-#include <type_traits>
+#include "vmbus/wire.h"
 
 namespace netvsc::wire {
 
-static_assert(std::endian::native == std::endian::little,
-              "netvsc wire structs are little-endian and read by copy; a big-endian port needs swaps here");
-
-// Reads a T at `offset`. Precondition: offset + sizeof(T) <= bytes.size().
-template <typename T>
-  requires std::is_trivially_copyable_v<T>
-inline T load(std::span<const std::byte> bytes, std::size_t offset = 0) noexcept {
-  T value;
-  std::memcpy(&value, bytes.data() + offset, sizeof value);
-  return value;
-}
-
-// Writes `value` at `offset`. Precondition: offset + sizeof(T) <= bytes.size().
-template <typename T>
-  requires std::is_trivially_copyable_v<T>
-inline void store(std::span<std::byte> bytes, std::size_t offset, const T& value) noexcept {
-  std::memcpy(bytes.data() + offset, &value, sizeof value);
-}
-
-// The object representation of a wire struct, for appending it to a buffer.
-template <typename T>
-  requires std::is_trivially_copyable_v<T>
-inline std::span<const std::byte> bytes_of(const T& value) noexcept {
-  return {reinterpret_cast<const std::byte*>(&value), sizeof value};
-}
-
-// `offset + length` fits in [0, limit]: computed in 64 bits, so a peer's
-// u32 offset and length can never wrap into range.
-constexpr bool fits(std::uint64_t offset, std::uint64_t length, std::uint64_t limit) noexcept {
-  return offset <= limit && length <= limit - offset;
-}
+using vmbus::wire::bytes_of;
+using vmbus::wire::fits;
+using vmbus::wire::load;
+using vmbus::wire::store;
 
 }  // namespace netvsc::wire
