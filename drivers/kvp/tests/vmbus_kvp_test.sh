@@ -39,7 +39,9 @@ out=$(kvp frobnicate 2>&1); rc=$?
 [ $rc = 2 ] || fail "bad command: rc $rc: $out"
 set -e
 
-kvp watch >"$dir/watch.log" 2>&1 & watch_pid=$!
+# The program itself in the background (not the kvp function's subshell),
+# so that $! is the process to stop.
+"$bin/vmbus-kvp" --pool-dir "$dir/pools" watch >"$dir/watch.log" 2>&1 & watch_pid=$!
 sleep 0.3
 kvp set Role core-router
 kvp delete --pool external Location
