@@ -73,6 +73,9 @@ void Simulator::Impl::start() {
     watcher = std::make_unique<DriverFileWatcher>(paths, *this, log());
     for (std::string_view driver : kDrivers) watcher->watch_driver(driver);
     loop->add(watcher->fd(), EPOLLIN, [this](std::uint32_t) { watcher->on_readable(); });
+    // The devices first, then the control socket: a client that waits for
+    // DIR/hvsim.ctl to appear finds every initial device offered.
+    for (const DeviceSpec& spec : initial) offer(spec);
     control = std::make_unique<ControlServer>(
         *loop, paths, [this](const nlohmann::json& r) { return handle_control(r); }, log());
     stop_event = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -87,7 +90,6 @@ void Simulator::Impl::start() {
       [[maybe_unused]] const ssize_t n = ::read(timer.get(), &ticks, sizeof ticks);
       refresh_all();
     });
-    for (const DeviceSpec& spec : initial) offer(spec);
   } catch (...) {
     for (auto it = devices.rbegin(); it != devices.rend(); ++it) detach_uio(**it, true);
     devices.clear();
