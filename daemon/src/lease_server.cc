@@ -23,6 +23,7 @@
 #include "vmbus/backing/endpoint_protocol.h"
 #include "vmbus/backing/device_backing.h"
 #include "vmbus/channel/counters_table.h"
+#include "vmbus/wire.h"
 
 namespace vmbusd {
 namespace ep = vmbus::endpoint;
@@ -39,11 +40,11 @@ constexpr std::uint64_t kMaxCountersBytes = 1 << 20;
 
 std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
 
-template <typename T>
-std::span<const std::byte> bytes_of(const T& v) {
-  return std::as_bytes(std::span(&v, 1));
-}
+using vmbus::wire::bytes_of;
 
+// Zero-filled past the end of `bytes`: a short message reads as zeros, which
+// the callers' size checks then refuse (unlike vmbus::wire::load, which
+// needs the bytes).
 template <typename T>
 T load(std::span<const std::byte> bytes) {
   T v{};

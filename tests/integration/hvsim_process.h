@@ -39,6 +39,7 @@
 #include <nlohmann/json.hpp>
 
 #include "child_process.h"
+#include "shell_command.h"
 #include "vmbus/device/sysfs.h"
 
 namespace vmbus_it {
@@ -120,23 +121,18 @@ class HvsimProcess {
   // `hvsim ctl --root R <args...> --json`: the JSON it prints. Throws
   // std::runtime_error with the exit status and output if it fails.
   nlohmann::json ctl(const std::vector<std::string>& args) const {
-    std::string command = quote(HVSIM_BINARY) + " ctl --root " + quote(root_.string());
-    for (const std::string& a : args) command += " " + quote(a);
-    command += " --json 2>&1";
-    FILE* p = ::popen(command.c_str(), "r");
-    if (p == nullptr) throw std::runtime_error("popen failed: " + command);
-    std::string out;
-    char buffer[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) out.append(buffer, n);
-    const int status = ::pclose(p);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      throw std::runtime_error(command + " failed (status " + std::to_string(status) + "): " + out);
+    using vmbus_support::shell_quote;
+    std::string command = shell_quote(HVSIM_BINARY) + " ctl --root " + shell_quote(root_.string());
+    for (const std::string& a : args) command += " " + shell_quote(a);
+    command += " --json";
+    const vmbus_support::ShellResult r = vmbus_support::run_shell(command);
+    if (r.status != 0) {
+      throw std::runtime_error(command + " failed (status " + std::to_string(r.status) + "): " + r.output);
     }
     try {
-      return nlohmann::json::parse(out);
+      return nlohmann::json::parse(r.output);
     } catch (const nlohmann::json::exception& e) {
-      throw std::runtime_error(command + " printed something else than JSON (" + e.what() + "): " + out);
+      throw std::runtime_error(command + " printed something else than JSON (" + e.what() + "): " + r.output);
     }
   }
 
@@ -149,18 +145,6 @@ class HvsimProcess {
   }
 
  private:
-  static std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) {
-      if (c == '\'') {
-        q += "'\\''";
-      } else {
-        q += c;
-      }
-    }
-    return q + "'";
-  }
-
   // SIGTERM (hvsim cleans its tree up), SIGKILL if it hangs for 10 s; the log is removed.
   void stop() noexcept { child_.reset(); }
 

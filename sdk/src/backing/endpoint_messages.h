@@ -19,21 +19,14 @@
 #include <string>
 
 #include "vmbus/backing/endpoint_protocol.h"
+#include "vmbus/wire.h"
 
 namespace vmbus::detail {
 
-template <typename T>
-std::span<const std::byte> bytes_of(const T& value) noexcept {
-  return std::as_bytes(std::span<const T, 1>(&value, 1));
-}
-
-// The caller has checked bytes.size() >= sizeof(T).
-template <typename T>
-T load(std::span<const std::byte> bytes) noexcept {
-  T value;
-  std::memcpy(&value, bytes.data(), sizeof value);
-  return value;
-}
+// Packed structs in and out of byte buffers by memcpy: vmbus/wire.h. The
+// caller checks bytes.size() >= sizeof(T) before load().
+using vmbus::wire::bytes_of;
+using vmbus::wire::load;
 
 inline std::string message_type_name(std::uint32_t type) {
   using endpoint::MessageType;

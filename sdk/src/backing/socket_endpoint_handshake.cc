@@ -101,9 +101,13 @@ void SocketEndpointBacking::handshake() {
     if (info.offset != 0) {
       fail(named + ": offset " + std::to_string(info.offset) + ", expected 0 (as every uio_hv_generic map)");
     }
-    if (info.mmap_offset % page != 0 || info.mmap_offset > UINT64_MAX / 2) {
+    if (info.mmap_offset % page != 0) {
       fail(named + ": mmap_offset " + std::to_string(info.mmap_offset) + " is not a multiple of the page size (" +
            std::to_string(page) + ")");
+    }
+    constexpr auto kMaxOffset = static_cast<std::uint64_t>(INT64_MAX);  // off_t
+    if (info.size > kMaxOffset || info.mmap_offset > kMaxOffset - info.size) {
+      fail(named + ": mmap_offset " + std::to_string(info.mmap_offset) + " plus its size is past any file offset");
     }
     struct stat st {};
     if (::fstat(m.fds[k].get(), &st) < 0) fail(named + ": fstat of its file descriptor: " + errno_text(errno));

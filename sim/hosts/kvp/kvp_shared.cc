@@ -5,18 +5,14 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "host_registry.h"
 #include "kvp_outcomes.h"
 
 namespace hvsim::kvp_host {
 namespace {
 
-struct Registry {
-  std::mutex mutex;
-  std::map<Guid, std::weak_ptr<KvpShared>> hosts;
-};
-
-Registry& registry() {
-  static Registry r;
+HostRegistry<KvpShared>& registry() {
+  static HostRegistry<KvpShared> r;
   return r;
 }
 
@@ -150,17 +146,12 @@ nlohmann::json KvpShared::to_json() const {
 
 std::shared_ptr<KvpShared> attach_kvp(const Guid& instance, std::string device, const KvpConfig& config) {
   auto shared = std::make_shared<KvpShared>(std::move(device), config);
-  Registry& r = registry();
-  std::lock_guard lock(r.mutex);
-  r.hosts[instance] = shared;
+  registry().attach(instance, shared);
   return shared;
 }
 
 std::shared_ptr<KvpShared> find_kvp(const Guid& instance) {
-  Registry& r = registry();
-  std::lock_guard lock(r.mutex);
-  auto it = r.hosts.find(instance);
-  return it == r.hosts.end() ? nullptr : it->second.lock();
+  return registry().find(instance);
 }
 
 }  // namespace hvsim::kvp_host

@@ -1,20 +1,15 @@
 // NicShared: counters and link requests; the registry by instance.
 #include "nic_shared.h"
 
-#include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
+
+#include "host_registry.h"
 
 namespace hvsim::netvsc {
 namespace {
 
-struct Registry {
-  std::mutex mutex;
-  std::map<Guid, std::weak_ptr<NicShared>> nics;
-};
-
-Registry& registry() {
-  static Registry r;
+HostRegistry<NicShared>& registry() {
+  static HostRegistry<NicShared> r;
   return r;
 }
 
@@ -71,17 +66,12 @@ nlohmann::json NicShared::to_json() const {
 
 std::shared_ptr<NicShared> attach_nic(const Guid& instance, const NicConfig& config) {
   auto shared = std::make_shared<NicShared>(config);
-  Registry& r = registry();
-  std::lock_guard lock(r.mutex);
-  r.nics[instance] = shared;
+  registry().attach(instance, shared);
   return shared;
 }
 
 std::shared_ptr<NicShared> find_nic(const Guid& instance) {
-  Registry& r = registry();
-  std::lock_guard lock(r.mutex);
-  auto it = r.nics.find(instance);
-  return it == r.nics.end() ? nullptr : it->second.lock();
+  return registry().find(instance);
 }
 
 }  // namespace hvsim::netvsc
