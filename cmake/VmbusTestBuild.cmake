@@ -8,7 +8,7 @@
 # of a few test files at a time generates that code once per batch.
 # Test files keep their helpers in their own namespaces so batches compile.
 function(vmbus_test_build target)
-  if(NOT VMBUS_TEST_UNITY)
+  if(NOT VMBUS_UNITY)
     return()
   endif()
   set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)

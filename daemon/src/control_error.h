@@ -10,6 +10,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace vmbusd {
 
@@ -26,5 +27,8 @@ struct ControlError : std::runtime_error {
   ControlError(ControlCode c, const std::string& message) : std::runtime_error(message), code(c) {}
   ControlCode code;
 };
+
+// strerror's text for `e`, for the messages above: "Permission denied".
+inline std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
 
 }  // namespace vmbusd

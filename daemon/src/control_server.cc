@@ -20,12 +20,11 @@
 #include <string>
 #include <system_error>
 
+#include "control_error.h"
 #include "daemon_log.h"
 
 namespace vmbusd {
 namespace {
-
-std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
 
 // The services a health check may name: "" (the whole server) and these.
 constexpr const char* kServiceNames[] = {"vmbus.control.v1.DeviceService", "vmbus.control.v1.LeaseService"};

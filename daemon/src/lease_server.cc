@@ -38,7 +38,6 @@ constexpr std::chrono::milliseconds kUpstreamTimeout{4000};
 // A CountersTable of 64 channels is 12 KiB; anything far larger is not one.
 constexpr std::uint64_t kMaxCountersBytes = 1 << 20;
 
-std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
 
 using vmbus::wire::bytes_of;
 

@@ -22,7 +22,7 @@ namespace {
 namespace po = boost::program_options;
 using nlohmann::json;
 
-constexpr const char* kUsage = R"(hvsim ctl: control a running hvsim
+constexpr const char* kCtlUsage = R"(hvsim ctl: control a running hvsim
 
 Usage: hvsim ctl --root DIR COMMAND [ARGS] [--json]
 
@@ -226,7 +226,7 @@ int print_kvp_result(const json& r, bool as_json) {
 }  // namespace
 
 int run_ctl(int argc, char** argv) {
-  po::options_description options(kUsage);
+  po::options_description options(kCtlUsage);
   options.add_options()
       ("help,h", "show this help")
       ("root", po::value<std::string>(), "the root hvsim runs under (its --root)")

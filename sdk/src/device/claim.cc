@@ -19,7 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kUioDriver = "uio_hv_generic";
 
 // Polls `missing` (what is not there yet, or std::nullopt when done) until
 // done, else throws after `timeout` with its last answer. Polling, not
@@ -56,11 +55,6 @@ bool has_uio_device(const fs::path& device_dir) {
   return false;
 }
 
-bool exists_no_follow(const fs::path& path) {
-  std::error_code error;
-  return fs::symlink_status(path, error).type() != fs::file_type::not_found;
-}
-
 // Writes `text` to a driver-core file. An error is forgiven if `done` says
 // the state wanted is there anyway (ENODEV from unbind of a device that went
 // unbound meanwhile, EBUSY from bind of one new_id's driver_attach bound).
@@ -83,7 +77,7 @@ void wait_until_bound(const SysfsRoot& root, const fs::path& dir, const Guid& in
                       const ClaimOptions& options, const std::string& after) {
   wait_for(options.timeout, after, [&]() -> std::optional<std::string> {
     const std::string driver = current_driver(dir);
-    if (driver != kUioDriver) {
+    if (driver != sysfs::kUioDriver) {
       return (dir / "driver").string() + " to point at uio_hv_generic (it shows " + driver_or_none(driver) +
              ")";
     }
@@ -99,16 +93,16 @@ void wait_until_bound(const SysfsRoot& root, const fs::path& dir, const Guid& in
 
 void bind_to_uio(const SysfsRoot& root, const fs::path& dir, ClaimRecord& record,
                  const ClaimOptions& options) {
-  const fs::path uio_driver = root.driver_dir(kUioDriver);
+  const fs::path uio_driver = root.driver_dir(sysfs::kUioDriver);
   const std::string instance = record.instance.str();
 
   // 1. Make uio_hv_generic match the device. Each change is recorded as soon
   //    as it is made, so that a failure later on undoes it.
   const fs::path override_file = dir / "driver_override";
-  if (exists_no_follow(override_file)) {
+  if (sysfs::exists_no_follow(override_file)) {
     std::string previous = sysfs::read_text(override_file);
     if (previous == "(null)") previous.clear();  // driver_override_show of NULL
-    sysfs::write_text(override_file, kUioDriver);
+    sysfs::write_text(override_file, sysfs::kUioDriver);
     record.previous_driver_override = std::move(previous);
   } else {
     const std::error_code error = sysfs::try_write_text(uio_driver / "new_id", record.class_id.str());
@@ -133,9 +127,9 @@ void bind_to_uio(const SysfsRoot& root, const fs::path& dir, ClaimRecord& record
   }
 
   // 3. Bind, unless new_id's driver_attach already did (vmbus_add_dynid).
-  if (current_driver(dir) != kUioDriver) {
+  if (current_driver(dir) != sysfs::kUioDriver) {
     write_step(
-        uio_driver / "bind", instance, [&] { return current_driver(dir) == kUioDriver; },
+        uio_driver / "bind", instance, [&] { return current_driver(dir) == sysfs::kUioDriver; },
         "uio_hv_generic does not match the device, or it is bound to another driver");
   }
 
@@ -147,7 +141,7 @@ void bind_to_uio(const SysfsRoot& root, const fs::path& dir, ClaimRecord& record
 
 Claim claim_device(const SysfsRoot& root, const Guid& instance, const ClaimOptions& options) {
   const fs::path dir = root.device_dir(instance);
-  if (!exists_no_follow(dir)) {
+  if (!sysfs::exists_no_follow(dir)) {
     throw DeviceError("no VMBus device " + instance.str() + " under " + root.devices_dir().string());
   }
   ClaimRecord record;
@@ -155,9 +149,9 @@ Claim claim_device(const SysfsRoot& root, const Guid& instance, const ClaimOptio
   record.class_id = sysfs::read_guid(dir / "class_id");
   record.previous_driver = current_driver(dir);
 
-  if (record.previous_driver != kUioDriver) {
-    const fs::path uio_driver = root.driver_dir(kUioDriver);
-    if (!exists_no_follow(uio_driver)) {
+  if (record.previous_driver != sysfs::kUioDriver) {
+    const fs::path uio_driver = root.driver_dir(sysfs::kUioDriver);
+    if (!sysfs::exists_no_follow(uio_driver)) {
       throw DeviceError(uio_driver.string() + ": missing; load the driver first: modprobe uio_hv_generic");
     }
     record.owns_binding = true;
@@ -184,7 +178,7 @@ Claim claim_device(const SysfsRoot& root, const Guid& instance, const ClaimOptio
 void release_device(const SysfsRoot& root, const ClaimRecord& record, const ClaimOptions& options) {
   if (!record.owns_binding) return;
   const fs::path dir = root.device_dir(record.instance);
-  if (!exists_no_follow(dir)) return;  // rescinded: vmbus_device_unregister took everything
+  if (!sysfs::exists_no_follow(dir)) return;  // rescinded: vmbus_device_unregister took everything
   const std::string instance = record.instance.str();
   std::vector<std::string> failures;
   const auto attempt = [&](const std::function<void()>& step) {
@@ -197,13 +191,13 @@ void release_device(const SysfsRoot& root, const ClaimRecord& record, const Clai
 
   // 1. Unbind from uio_hv_generic: uio_unregister_device removes uio/uioN.
   attempt([&] {
-    if (current_driver(dir) != kUioDriver) return;
+    if (current_driver(dir) != sysfs::kUioDriver) return;
     write_step(
-        root.driver_dir(kUioDriver) / "unbind", instance, [&] { return current_driver(dir) != kUioDriver; },
+        root.driver_dir(sysfs::kUioDriver) / "unbind", instance, [&] { return current_driver(dir) != sysfs::kUioDriver; },
         "");
     wait_for(options.timeout, "after unbinding " + instance + " from uio_hv_generic",
              [&]() -> std::optional<std::string> {
-               if (current_driver(dir) == kUioDriver) return (dir / "driver").string() + " to go";
+               if (current_driver(dir) == sysfs::kUioDriver) return (dir / "driver").string() + " to go";
                if (has_uio_device(dir)) return (dir / "uio" / "uioN").string() + " to go";
                return std::nullopt;
              });
@@ -218,8 +212,8 @@ void release_device(const SysfsRoot& root, const ClaimRecord& record, const Clai
   // 3. Remove the id the claim added (vmbus_drv.c: remove_id_store; -ENODEV if gone).
   attempt([&] {
     if (!record.added_new_id) return;
-    const fs::path remove_id = root.driver_dir(kUioDriver) / "remove_id";
-    if (!exists_no_follow(remove_id)) return;
+    const fs::path remove_id = root.driver_dir(sysfs::kUioDriver) / "remove_id";
+    if (!sysfs::exists_no_follow(remove_id)) return;
     const std::error_code error = sysfs::try_write_text(remove_id, record.class_id.str());
     if (error && error != std::errc::no_such_device) {
       throw DeviceError(sysfs::write_error_message(remove_id, record.class_id.str(), error));
@@ -228,7 +222,7 @@ void release_device(const SysfsRoot& root, const ClaimRecord& record, const Clai
   // 4. Back to the previous driver, unless something else took the device.
   attempt([&] {
     const std::string& old = record.previous_driver;
-    if (old.empty() || old == kUioDriver || !current_driver(dir).empty()) return;
+    if (old.empty() || old == sysfs::kUioDriver || !current_driver(dir).empty()) return;
     const fs::path bind = root.driver_dir(old) / "bind";
     try {
       write_step(

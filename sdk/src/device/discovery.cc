@@ -21,12 +21,6 @@ namespace {
 
 constexpr std::uint64_t kHvPage = 4096;   // HV_HYP_PAGE_SIZE
 constexpr std::uint32_t kMaxUioMaps = 5;  // include/linux/uio_driver.h: MAX_UIO_MAPS
-constexpr const char* kUioDriver = "uio_hv_generic";
-
-bool exists_no_follow(const fs::path& path) {
-  std::error_code error;
-  return fs::symlink_status(path, error).type() != fs::file_type::not_found;
-}
 
 bool is_dir(const fs::path& path) {
   std::error_code error;
@@ -127,7 +121,7 @@ std::vector<UioMapInfo> read_maps(const fs::path& uio_dir) {
   std::vector<UioMapInfo> maps;
   for (std::uint32_t k = 0; k <= kMaxUioMaps; ++k) {
     const fs::path map_dir = maps_dir / ("map" + std::to_string(k));
-    if (!exists_no_follow(map_dir)) break;
+    if (!sysfs::exists_no_follow(map_dir)) break;
     if (k == kMaxUioMaps) {
       throw DeviceError(map_dir.string() + ": unexpected; uio has at most " + std::to_string(kMaxUioMaps) +
                         " maps (MAX_UIO_MAPS)");
@@ -137,7 +131,7 @@ std::vector<UioMapInfo> read_maps(const fs::path& uio_dir) {
     map.name = sysfs::read_text(map_dir / "name");
     map.size = sysfs::read_hex(map_dir / "size");
     // DPDK reads only name and size; offset is informational (0 for these maps).
-    if (exists_no_follow(map_dir / "offset")) map.offset = sysfs::read_hex(map_dir / "offset");
+    if (sysfs::exists_no_follow(map_dir / "offset")) map.offset = sysfs::read_hex(map_dir / "offset");
     check_map(map_dir, map);
     maps.push_back(std::move(map));
   }
@@ -174,7 +168,7 @@ void read_uio(const SysfsRoot& root, const fs::path& device_dir, DeviceInfo& inf
   info.uio_name = uio_names.front();
   info.uio_node = root.uio_node(info.uio_name);
   info.maps = read_maps(dir / info.uio_name);
-  if (!exists_no_follow(info.uio_node)) {
+  if (!sysfs::exists_no_follow(info.uio_node)) {
     throw DeviceError(info.uio_node.string() + ": missing; expected the device node of " +
                       (dir / info.uio_name).string() +
                       " (udev creates /dev/uioN; hvsim creates DIR/dev/uioN beside DIR/sys)");
@@ -197,7 +191,7 @@ DeviceInfo read_device(const SysfsRoot& root, const fs::path& dir, const Guid& i
   info.monitor_id = read_monitor_id(dir / "monitor_id");  // hidden if !monitor_allocated
   info.driver = sysfs::read_link_name(dir / "driver").value_or("");
   info.owner = info.driver.empty()         ? DeviceOwner::none
-               : info.driver == kUioDriver ? DeviceOwner::uio_hv_generic
+               : info.driver == sysfs::kUioDriver ? DeviceOwner::uio_hv_generic
                                            : DeviceOwner::kernel_driver;
   // driver_override_show prints "%s\n" of a NULL pointer as "(null)".
   info.driver_override = sysfs::read_optional_text(dir / "driver_override").value_or("");
@@ -225,7 +219,7 @@ std::string problems_note(const DeviceScan& found) {
 std::vector<ChannelInfo> read_channels(const fs::path& device_dir) {
   const fs::path dir = device_dir / "channels";
   std::vector<ChannelInfo> channels;
-  if (!exists_no_follow(dir)) return channels;  // kernels before the channels kset (4.14)
+  if (!sysfs::exists_no_follow(dir)) return channels;  // kernels before the channels kset (4.14)
   for (const std::string& name : list_directory(dir, "one directory per channel, named by relid")) {
     const fs::path channel_dir = dir / name;
     ChannelInfo channel;
@@ -238,12 +232,12 @@ std::vector<ChannelInfo> read_channels(const fs::path& device_dir) {
       channel.subchannel_id = sysfs::read_decimal(channel_dir / "subchannel_id");
       channel.monitor_id = read_monitor_id(channel_dir / "monitor_id");
       channel.cpu = sysfs::read_decimal(channel_dir / "cpu");
-      channel.has_ring_file = exists_no_follow(channel_dir / "ring");
+      channel.has_ring_file = sysfs::exists_no_follow(channel_dir / "ring");
     } catch (const DeviceError&) {
       // A subchannel the host rescinded while we read it loses its whole
       // directory (vmbus_remove_channel_attr_group): that channel is gone,
       // not malformed.
-      if (!exists_no_follow(channel_dir)) continue;
+      if (!sysfs::exists_no_follow(channel_dir)) continue;
       throw;
     }
     channels.push_back(channel);
@@ -269,7 +263,7 @@ DeviceScan scan(const SysfsRoot& root) {
       found.devices.push_back(read_device(root, device_dir, *instance));
     } catch (const DeviceError& error) {
       // Rescinded while we read it: vmbus_device_unregister removed it. Not a problem.
-      if (!exists_no_follow(device_dir)) continue;
+      if (!sysfs::exists_no_follow(device_dir)) continue;
       found.problems.push_back({device_dir, error.what()});
     }
   }
@@ -282,9 +276,9 @@ std::vector<DeviceInfo> discover(const SysfsRoot& root) { return scan(root).devi
 
 DeviceInfo describe_device(const SysfsRoot& root, const Guid& instance) {
   const fs::path dir = root.device_dir(instance);
-  if (!exists_no_follow(dir)) {
+  if (!sysfs::exists_no_follow(dir)) {
     std::string message = "no VMBus device " + instance.str() + " under " + root.devices_dir().string();
-    if (!exists_no_follow(root.devices_dir())) {
+    if (!sysfs::exists_no_follow(root.devices_dir())) {
       message += " (that directory is missing: " + devices_dir_hint(root) + ")";
     }
     throw DeviceError(message);
@@ -300,7 +294,7 @@ std::vector<DeviceInfo> find_devices_of_class(const SysfsRoot& root, const Guid&
 
 DeviceInfo find_device(const SysfsRoot& root, std::string_view selector) {
   const std::optional<Guid> guid = Guid::parse(selector);
-  if (guid && exists_no_follow(root.device_dir(*guid))) return describe_device(root, *guid);
+  if (guid && sysfs::exists_no_follow(root.device_dir(*guid))) return describe_device(root, *guid);
   const std::optional<Guid> class_id = find_class_guid(selector);
   if (!class_id) {
     throw DeviceError(

@@ -178,6 +178,11 @@ std::string quoted(std::string_view text) {
   return out;
 }
 
+bool exists_no_follow(const fs::path& path) noexcept {
+  std::error_code error;
+  return fs::symlink_status(path, error).type() != fs::file_type::not_found;
+}
+
 std::string read_text(const fs::path& file) { return *read_attribute(file, false, kText); }
 
 std::optional<std::string> read_optional_text(const fs::path& file) {

@@ -62,6 +62,9 @@ class SysfsRoot {
 
 namespace sysfs {
 
+// The kernel driver that hands a VMBus device to user space.
+inline constexpr const char* kUioDriver = "uio_hv_generic";
+
 // The largest attribute read: sysfs attributes are at most a page.
 inline constexpr std::size_t kMaxAttributeSize = 64 * 1024;
 
@@ -97,6 +100,10 @@ void write_text(const std::filesystem::path& file, std::string_view text);
 // "<file>: cannot write "<text>": permission denied (run as root)".
 std::string write_error_message(const std::filesystem::path& file, std::string_view text,
                                 std::error_code error);
+
+// True if something is at `path`, a dangling symlink included: sysfs links
+// are looked at, not followed.
+bool exists_no_follow(const std::filesystem::path& path) noexcept;
 
 // The parsers behind the readers, for text from elsewhere.
 std::optional<std::uint32_t> parse_decimal(std::string_view text) noexcept;
