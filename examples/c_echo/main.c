@@ -6,6 +6,9 @@
  *
  *   vmbus_c_echo --root /dev/shm/vm1/sys   # against hvsim (examples/c_echo/run does it all)
  *   vmbus_c_echo                           # $VMBUS_SYSFS_ROOT, or /sys
+ *
+ * Against an installed libvmbus_c (docs/install.md; ctest -R install does it):
+ *   cc -std=c11 -D_POSIX_C_SOURCE=200809L main.c $(pkg-config --cflags --libs vmbus-c) -o vmbus_c_echo
  */
 #include <errno.h>
 #include <stdint.h>

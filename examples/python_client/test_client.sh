@@ -2,9 +2,9 @@
 # examples/python_client against a real vmbusd serving a real hvsim: the
 # Python client lists, claims, checks health and watches, and is refused a
 # change on the reader socket with the gRPC status code.
-#   test_client.sh BIN_DIR STUBS_DIR
+#   test_client.sh BIN_DIR PACKAGE_DIR   (PACKAGE_DIR holds the vmbus package: <build>/python)
 set -euo pipefail
-bin=$1 stubs=$2 here=$(dirname "${BASH_SOURCE[0]}")
+bin=$1 package=$2 here=$(dirname "${BASH_SOURCE[0]}")
 root=/dev/shm/vmbusd-python-test-$$ run=$(mktemp -d /tmp/vmbusd-python-test.XXXXXX)
 cleanup() {
   [ -n "${vmbusd_pid:-}" ] && kill "$vmbusd_pid" 2>/dev/null && wait "$vmbusd_pid" 2>/dev/null || true
@@ -13,7 +13,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "test_client: FAILED: $*" >&2; cat "$run/vmbusd.log" >&2 || true; exit 1; }
-client() { /usr/bin/python3 "$here/vmbusd_client.py" --stubs "$stubs" --run-dir "$run" "$@"; }
+client() { /usr/bin/python3 "$here/vmbusd_client.py" --package-dir "$package" --run-dir "$run" "$@"; }
 
 "$bin/hvsim" --root "$root" >"$run/hvsim.log" 2>&1 & hvsim_pid=$!
 for _ in $(seq 200); do [ -S "$root/hvsim.ctl" ] && break; sleep 0.05; done
