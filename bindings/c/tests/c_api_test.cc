@@ -29,9 +29,8 @@ struct BusGuard {
 class CApi : public ::testing::Test {
  protected:
   void SetUp() override {
-    // hvsim answers its control socket once every device is offered (the
-    // socket file appears a little earlier), as tests/integration relies on.
-    (void)sim_.ctl({"list"});
+    // HvsimProcess returns once hvsim.ctl exists, which hvsim creates after
+    // offering its devices (sim/src/simulator.cc: start).
     const std::string root = (sim_.root() / "sys").string();
     ASSERT_EQ(vmbus_bus_open(root.c_str(), &bus_.bus), 0) << vmbus_last_error();
   }

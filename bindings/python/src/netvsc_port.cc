@@ -122,17 +122,16 @@ int tx_burst(PortHandle& h, py::sequence frames, int queue) {
                           std::to_string(kMaxBurst) + " per burst");
   }
   // The views hold each frame's memory until the burst has copied it.
-  std::vector<std::unique_ptr<ByteView>> views;
+  std::vector<ByteView> views;
   std::vector<netvsc::TxPacket> tx(n);
   views.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const std::string name = std::string(what) + ": frames[" + std::to_string(i) + "]";
-    views.push_back(std::make_unique<ByteView>(frames[i], ByteView::read_only, name.c_str()));
-    if (views.back()->size() < 14) {
-      throw py::value_error(name + " is " + std::to_string(views.back()->size()) +
+    const ByteView& frame = views.emplace_back(frames[i], ByteView::read_only, "Port.tx_burst: frames", i);
+    if (frame.size() < 14) {
+      throw py::value_error(ByteView::name("Port.tx_burst: frames", i) + " is " + std::to_string(frame.size()) +
                             " bytes: shorter than an Ethernet header (14)");
     }
-    tx[i].frame = views.back()->bytes();
+    tx[i].frame = frame.bytes();
   }
   const std::uint16_t sent = port.tx_burst(q, tx.data(), static_cast<std::uint16_t>(n));
   if (sent == 0 && n > 0) check_rescinded(port, what);
@@ -186,19 +185,16 @@ py::list rx_burst_into(PortHandle& h, py::sequence buffers, int queue, double ti
   constexpr const char* what = "Port.rx_burst_into";
   const std::size_t n = py::len(buffers);
   if (n > kMaxBurst) throw py::value_error(std::string(what) + ": at most " + std::to_string(kMaxBurst) + " buffers");
-  std::vector<std::unique_ptr<ByteView>> views;
+  std::vector<ByteView> views;
   views.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::string name = std::string(what) + ": buffers[" + std::to_string(i) + "]";
-    views.push_back(std::make_unique<ByteView>(buffers[i], ByteView::writable, name.c_str()));
-  }
+  for (std::size_t i = 0; i < n; ++i) views.emplace_back(buffers[i], ByteView::writable, "Port.rx_burst_into: buffers", i);
   const Deadline deadline = Deadline::from_seconds(timeout, what);
   std::vector<netvsc::RxPacket> rx(n);
   const std::uint16_t got = n == 0 ? 0 : poll_until(h, deadline, what, [&](netvsc::Port& port) {
     const std::uint16_t q = checked_queue(port, queue, what);
     for (std::size_t i = 0; i < n; ++i) {
       rx[i] = netvsc::RxPacket{};
-      rx[i].buffer = views[i]->writable_bytes();  // the frame lands here: no other copy
+      rx[i].buffer = views[i].writable_bytes();  // the frame lands here: no other copy
     }
     return port.rx_burst(q, rx.data(), static_cast<std::uint16_t>(n));
   });

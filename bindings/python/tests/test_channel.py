@@ -156,3 +156,19 @@ def test_send_times_out_when_nobody_reads(echo):
     while ch.receive(timeout=1.0) is not None:
         received += 1
     assert received == sent
+
+
+def test_subchannels_echo_and_a_missing_one_is_an_error(echo):
+    # The echo host asks for 3 subchannels when the device opens (sim/src/echo_host.cc).
+    subchannels = [echo.open_subchannel(i, timeout=10) for i in (1, 2, 3)]
+    assert echo.channel_count == 4
+    relids = {ch.relid for ch in subchannels}
+    assert len(relids) == 3 and echo.channel(0).relid not in relids
+    for n, ch in enumerate(subchannels, start=1):
+        payload = bytes([n]) * 24
+        ch.send(payload, trans_id=100 + n)
+        p = ch.receive_packet(timeout=5)
+        assert p is not None and p.trans_id == 100 + n and p.payload == payload
+    assert echo.open_subchannel(2).relid == subchannels[1].relid  # already open: the same channel
+    with pytest.raises(vmbus.Error, match="subchannel"):
+        echo.open_subchannel(9, timeout=0.3)

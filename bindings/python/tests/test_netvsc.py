@@ -67,6 +67,8 @@ def test_port_input_errors(hvsim):
             port.tx_burst([b"\x00" * 10])
         with pytest.raises(TypeError, match=r"frames\[1\].*'int'"):
             port.tx_burst([b"\x00" * 60, 5])
+        with pytest.raises(TypeError, match=r"rx_burst_into: buffers\[1\] must be writable"):
+            port.rx_burst_into([bytearray(2048), b"\x00" * 2048])
         with pytest.raises(IndexError, match="queue 3 is not open"):
             port.rx_burst(4, queue=3)
         with pytest.raises(ValueError):
