@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -40,8 +41,8 @@ struct Rng {
   }
 };
 void fill(std::vector<std::byte>& buf, std::uint64_t id, std::size_t size) {
-  buf.resize(size);
-  for (std::size_t i = 0; i < size; ++i) buf[i] = pattern(id, i);
+  const std::span<const std::byte> want = pattern_bytes(id, size);
+  buf.assign(want.begin(), want.end());
 }
 // The echo's payload is padded to 8 bytes; the first `size` must match.
 ::testing::AssertionResult check_reply(const vmbus::IncomingPacket& p, std::uint64_t id, std::size_t size) {
@@ -49,8 +50,11 @@ void fill(std::vector<std::byte>& buf, std::uint64_t id, std::size_t size) {
   if (p.trans_id != id) return ::testing::AssertionFailure() << "expected trans_id " << id << ", got " << p.trans_id;
   if (p.payload.size() < size || p.payload.size() >= size + 8)
     return ::testing::AssertionFailure() << "packet " << id << ": payload " << p.payload.size() << " bytes, sent " << size;
-  for (std::size_t i = 0; i < size; ++i)
-    if (p.payload[i] != pattern(id, i)) return ::testing::AssertionFailure() << "packet " << id << ": byte " << i << " differs";
+  const std::span<const std::byte> want = pattern_bytes(id, size);
+  if (std::memcmp(p.payload.data(), want.data(), size) != 0) {
+    const auto diff = std::mismatch(want.begin(), want.end(), p.payload.begin());
+    return ::testing::AssertionFailure() << "packet " << id << ": byte " << (diff.first - want.begin()) << " differs";
+  }
   return ::testing::AssertionSuccess();
 }
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -83,8 +84,8 @@ std::string echo_on(vmbus::Channel& ch, std::uint64_t first_id, std::uint64_t pa
       const std::size_t size = next() % 3001;
       if (bytes + packet_bytes(size) > kBatchBytes) break;
       const std::uint64_t id = batch_first + sizes.size();
-      payload.resize(size);
-      for (std::size_t i = 0; i < size; ++i) payload[i] = pattern(id, i);
+      const std::span<const std::byte> want = pattern_bytes(id, size);
+      payload.assign(want.begin(), want.end());
       const vmbus::Status w = ch.write(vmbus::packet::inband(payload, id));
       if (!w) {
         if (w.error().code == vmbus::Errc::full && !sizes.empty()) break;  // send what we have
@@ -118,8 +119,10 @@ std::string echo_on(vmbus::Channel& ch, std::uint64_t first_id, std::uint64_t pa
         return where + ": got type " + std::to_string(static_cast<int>(p->type)) + " trans_id " + std::to_string(p->trans_id);
       }
       if (p->payload.size() < size || p->payload.size() >= size + 8) return where + ": payload of the wrong size";
-      for (std::size_t i = 0; i < size; ++i) {
-        if (p->payload[i] != pattern(id, i)) return where + ": byte " + std::to_string(i) + " differs";
+      const std::span<const std::byte> want = pattern_bytes(id, size);
+      if (std::memcmp(p->payload.data(), want.data(), size) != 0) {
+        const auto diff = std::mismatch(want.begin(), want.end(), p->payload.begin());
+        return where + ": byte " + std::to_string(diff.first - want.begin()) + " differs";
       }
       ++got;
     }
