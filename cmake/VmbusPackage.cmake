@@ -16,7 +16,11 @@
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME vmbus-sdk)
 set(CPACK_PACKAGE_VENDOR "vmbus-sdk")
-set(CPACK_PACKAGE_CONTACT "vmbus-sdk maintainers <vmbus-sdk@localhost>")
+# Debian's Maintainer field: who answers for a package built here. The
+# default names no real address; a distributor sets its own.
+set(VMBUS_PACKAGE_MAINTAINER "vmbus-sdk maintainers <vmbus-sdk@localhost>" CACHE STRING
+  "The Maintainer field of the Debian packages (scripts/package)")
+set(CPACK_PACKAGE_CONTACT "${VMBUS_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "User-space VMBus drivers for Hyper-V Linux guests")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
@@ -32,7 +36,6 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/vmbus-sdk/vmbus-sdk")
 
 set(_packages runtime dev)
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "The C ABI of the VMBus user-space SDK

@@ -15,6 +15,16 @@ constexpr std::uint16_t kChunk = 64;
 
 int null_port(const char* what) { return vmbus_c::fail(-EINVAL, std::string(what) + ": port is NULL"); }
 
+// The arguments every burst checks: 0, or -EINVAL with the message set.
+int check_burst(const vmbus_netvsc_port* port, uint16_t queue, const void* frames, uint16_t n, const char* what) {
+  if (port == nullptr) return null_port(what);
+  if (frames == nullptr && n != 0) return vmbus_c::fail(-EINVAL, std::string(what) + ": frames is NULL");
+  if (queue >= port->opened.port->queue_count()) {
+    return vmbus_c::fail(-EINVAL, std::string(what) + ": queue " + std::to_string(queue) + " is not open");
+  }
+  return 0;
+}
+
 }  // namespace
 
 extern "C" int vmbus_netvsc_port_open(vmbus_bus* bus, const char* selector, const vmbus_netvsc_options* options,
@@ -64,11 +74,7 @@ extern "C" void vmbus_netvsc_port_close(vmbus_netvsc_port* port) {
 
 extern "C" int vmbus_netvsc_rx_burst(vmbus_netvsc_port* port, uint16_t queue, vmbus_netvsc_rx_frame* frames,
                                      uint16_t n) {
-  if (port == nullptr) return null_port("vmbus_netvsc_rx_burst");
-  if (frames == nullptr && n != 0) return vmbus_c::fail(-EINVAL, "vmbus_netvsc_rx_burst: frames is NULL");
-  if (queue >= port->opened.port->queue_count()) {
-    return vmbus_c::fail(-EINVAL, "vmbus_netvsc_rx_burst: queue " + std::to_string(queue) + " is not open");
-  }
+  if (const int rc = check_burst(port, queue, frames, n, "vmbus_netvsc_rx_burst"); rc != 0) return rc;
   netvsc::RxPacket rx[kChunk];
   int total = 0;
   while (n > 0) {
@@ -94,11 +100,7 @@ extern "C" int vmbus_netvsc_rx_burst(vmbus_netvsc_port* port, uint16_t queue, vm
 
 extern "C" int vmbus_netvsc_tx_burst(vmbus_netvsc_port* port, uint16_t queue, const vmbus_netvsc_tx_frame* frames,
                                      uint16_t n) {
-  if (port == nullptr) return null_port("vmbus_netvsc_tx_burst");
-  if (frames == nullptr && n != 0) return vmbus_c::fail(-EINVAL, "vmbus_netvsc_tx_burst: frames is NULL");
-  if (queue >= port->opened.port->queue_count()) {
-    return vmbus_c::fail(-EINVAL, "vmbus_netvsc_tx_burst: queue " + std::to_string(queue) + " is not open");
-  }
+  if (const int rc = check_burst(port, queue, frames, n, "vmbus_netvsc_tx_burst"); rc != 0) return rc;
   netvsc::TxPacket tx[kChunk];
   int total = 0;
   while (n > 0) {
