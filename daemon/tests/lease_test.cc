@@ -356,7 +356,7 @@ TEST_F(Lease, AKernelUioDeviceIsLeasedAsOneFileWithPageOffsets) {
   EXPECT_EQ(reply.interrupt_kind, static_cast<std::uint32_t>(ep::InterruptKind::uio));
   ASSERT_EQ(reply.map_count, info.maps.size());
   ASSERT_EQ(m.fd_count, reply.map_count + 1);
-  EXPECT_THAT(daemon_.log(), HasSubstr("kernel uio device"));
+  EXPECT_TRUE(daemon_.wait_for_log("kernel uio device", 5000ms)) << daemon_.log();
   const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   for (std::uint32_t k = 0; k < reply.map_count; ++k) {
     EXPECT_STREQ(reply.maps[k].name, info.maps[k].name.c_str());

@@ -18,10 +18,12 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "child_process.h"
@@ -49,6 +51,16 @@ class VmbusdProcess {
   int stop() { return child_->stop(); }
   int exit_status() const noexcept { return child_->exit_status(); }
   std::string log() const { return child_->log(); }
+  // True once the log holds `text`, polling up to `timeout`: vmbusd writes a
+  // line after the reply it logs may have reached the test.
+  bool wait_for_log(const std::string& text, std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (log().find(text) != std::string::npos) return true;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
   const std::filesystem::path& run_dir() const noexcept { return run_dir_; }
   pid_t pid() const noexcept { return child_->pid(); }
 
